@@ -1,0 +1,93 @@
+namespace NativeSftp;
+
+/// <summary>The root of every exception NativeSftp throws on purpose.</summary>
+public class SshException : Exception
+{
+    public SshException(string message) : base(message) { }
+    public SshException(string message, Exception? inner) : base(message, inner) { }
+}
+
+/// <summary>Which end decided the connection was over.</summary>
+public enum ClosedBy
+{
+    /// <summary>We closed it (a protocol error we detected, a keepalive timeout, an explicit dispose).</summary>
+    Client,
+    /// <summary>The server sent DISCONNECT.</summary>
+    Server,
+    /// <summary>The socket closed or reset without an SSH-level goodbye.</summary>
+    Network,
+}
+
+/// <summary>
+/// The connection is gone. Every pending and later operation on a dead connection fails with the same instance
+/// (the first cause), so a caller always learns why, whichever layer it was waiting in.
+/// </summary>
+public class SshConnectionException : SshException
+{
+    public SshConnectionException(string message, DisconnectReason reason, ClosedBy closedBy, Exception? inner = null)
+        : base(message, inner)
+    {
+        Reason = reason;
+        ClosedBy = closedBy;
+    }
+
+    public DisconnectReason Reason { get; }
+    public ClosedBy ClosedBy { get; }
+
+    /// <summary>Traffic counters at the moment the connection died (set by the transport).</summary>
+    public long BytesSent { get; init; }
+    public long BytesReceived { get; init; }
+    public long PacketsSent { get; init; }
+    public long PacketsReceived { get; init; }
+
+    public override string Message =>
+        $"{base.Message} (reason {(uint)Reason} {Reason}, closed by {ClosedBy.ToString().ToLowerInvariant()}; " +
+        $"sent {PacketsSent} packets/{BytesSent} bytes, received {PacketsReceived} packets/{BytesReceived} bytes)";
+}
+
+/// <summary>The peer sent something the protocol does not allow. Carries the DISCONNECT reason we send for it.</summary>
+public class SshProtocolException : SshException
+{
+    public SshProtocolException(DisconnectReason reason, string message, Exception? inner = null)
+        : base(message, inner) => Reason = reason;
+
+    public DisconnectReason Reason { get; }
+}
+
+/// <summary>Every authentication method we could try was refused.</summary>
+public class SshAuthenticationException : SshException
+{
+    public SshAuthenticationException(string message, IReadOnlyList<string> methodsTried, IReadOnlyList<string> methodsServerAllows, Exception? inner = null)
+        : base(message, inner)
+    {
+        MethodsTried = methodsTried;
+        MethodsServerAllows = methodsServerAllows;
+    }
+
+    public IReadOnlyList<string> MethodsTried { get; }
+    public IReadOnlyList<string> MethodsServerAllows { get; }
+}
+
+/// <summary>The server's host key was not trusted. Nothing after key exchange was sent.</summary>
+public class HostKeyVerificationException : SshException
+{
+    public HostKeyVerificationException(string message, string host, int port, string keyType, string fingerprint)
+        : base(message)
+    {
+        Host = host;
+        Port = port;
+        KeyType = keyType;
+        Fingerprint = fingerprint;
+    }
+
+    public string Host { get; }
+    public int Port { get; }
+    public string KeyType { get; }
+    /// <summary>The presented key's fingerprint, <c>SHA256:...</c> as <c>ssh-keygen -l</c> prints it.</summary>
+    public string Fingerprint { get; }
+    /// <summary>For a changed key: the fingerprint we expected.</summary>
+    public string? ExpectedFingerprint { get; init; }
+    /// <summary>For a changed or revoked key: the known_hosts file and 1-based line that decided.</summary>
+    public string? KnownHostsFile { get; init; }
+    public int? KnownHostsLine { get; init; }
+}

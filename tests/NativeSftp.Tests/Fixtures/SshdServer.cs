@@ -1,0 +1,256 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+
+namespace NativeSftp.Tests.Fixtures;
+
+/// <summary>Settings for one <see cref="SshdServer"/>.</summary>
+public sealed class SshdOptions
+{
+    /// <summary>
+    /// sshd_config lines written before the fixture's defaults. sshd keeps the first value it reads for most
+    /// keywords, so these win (Ciphers, KexAlgorithms, HostKeyAlgorithms, RekeyLimit, ...).
+    /// </summary>
+    public List<string> ConfigLines { get; } = [];
+
+    /// <summary>The sftp subsystem command: <c>internal-sftp</c> (default) or e.g. <c>/usr/lib/openssh/sftp-server -R</c>.</summary>
+    public string SftpSubsystem { get; set; } = "internal-sftp";
+
+    /// <summary>Allow password and keyboard-interactive authentication (for the test user the auth tests create).</summary>
+    public bool AllowPasswords { get; set; }
+}
+
+/// <summary>
+/// A real OpenSSH sshd on 127.0.0.1 at a free port, with freshly generated host keys (ed25519, ecdsa-nistp256,
+/// rsa-3072) and user keys. Started per test or per fixture; disposed, it kills the server and deletes its folder.
+/// When sshd is missing the start fails with how to install it: tests never skip silently.
+/// </summary>
+public sealed class SshdServer : IAsyncDisposable
+{
+    public const string SshdPath = "/usr/sbin/sshd";
+    public const string SftpServerPath = "/usr/lib/openssh/sftp-server";
+    private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(15);
+    private const int StartAttempts = 3; // a free port can be taken between our probe and sshd's bind
+
+    private readonly Process _process;
+
+    private SshdServer(Process process, int port, string directory, string logPath)
+    {
+        _process = process;
+        Port = port;
+        Directory = directory;
+        LogPath = logPath;
+    }
+
+    public int Port { get; }
+    public string Host => "127.0.0.1";
+    public string Directory { get; }
+    public string LogPath { get; }
+    public string UserName => Environment.UserName;
+    public static TestKeys Keys => TestKeys.Shared;
+
+    /// <summary>The server log so far (sshd runs at LogLevel DEBUG3).</summary>
+    public string ReadLog()
+    {
+        try
+        {
+            using var fs = new FileStream(LogPath, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+            using var sr = new StreamReader(fs);
+            return sr.ReadToEnd();
+        }
+        catch (IOException e)
+        {
+            return $"(log unavailable: {e.Message})";
+        }
+    }
+
+    public static async Task<SshdServer> StartAsync(Action<SshdOptions>? configure = null, CancellationToken cancellationToken = default)
+    {
+        RequireOpenSsh();
+        var options = new SshdOptions();
+        configure?.Invoke(options);
+        var keys = TestKeys.Shared;
+        System.IO.Directory.CreateDirectory("/run/sshd"); // privilege separation directory sshd insists on
+
+        Exception? last = null;
+        for (int attempt = 0; attempt < StartAttempts; attempt++)
+        {
+            string dir = Path.Combine(Path.GetTempPath(), "nsftp-sshd-" + Guid.NewGuid().ToString("N")[..12]);
+            System.IO.Directory.CreateDirectory(dir);
+            int port = FreePort();
+            string config = Path.Combine(dir, "sshd_config");
+            string log = Path.Combine(dir, "sshd.log");
+            await File.WriteAllTextAsync(config, BuildConfig(options, keys, dir, port), cancellationToken).ConfigureAwait(false);
+
+            var psi = new ProcessStartInfo(SshdPath)
+            {
+                UseShellExecute = false,
+                RedirectStandardOutput = true,
+                RedirectStandardError = true,
+            };
+            foreach (string a in new[] { "-D", "-f", config, "-E", log })
+            {
+                psi.ArgumentList.Add(a);
+            }
+
+            var process = Process.Start(psi) ?? throw new InvalidOperationException("could not start sshd");
+            var server = new SshdServer(process, port, dir, log);
+            try
+            {
+                await server.WaitForBannerAsync(cancellationToken).ConfigureAwait(false);
+                return server;
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                last = new InvalidOperationException($"sshd did not start (attempt {attempt + 1}): {e.Message}\n--- sshd log ---\n{server.ReadLog()}", e);
+                await server.DisposeAsync().ConfigureAwait(false);
+            }
+        }
+
+        throw last!;
+    }
+
+    /// <summary>Throws with how to install OpenSSH when sshd or sftp-server are missing.</summary>
+    public static void RequireOpenSsh()
+    {
+        if (!File.Exists(SshdPath) || !File.Exists(SftpServerPath) || !File.Exists("/usr/bin/ssh-keygen"))
+        {
+            throw new InvalidOperationException(
+                $"OpenSSH server not found ({SshdPath}, {SftpServerPath}, /usr/bin/ssh-keygen). " +
+                "Install it with: sudo apt-get install -y openssh-server openssh-sftp-server openssh-client " +
+                "(./build.sh test does this for you when run as root).");
+        }
+    }
+
+    private static string BuildConfig(SshdOptions options, TestKeys keys, string dir, int port)
+    {
+        var sb = new StringBuilder();
+        foreach (string line in options.ConfigLines)
+        {
+            sb.AppendLine(line);
+        }
+
+        sb.AppendLine(FormattableString.Invariant($"ListenAddress 127.0.0.1:{port}"));
+        foreach (string hk in keys.HostKeyPaths)
+        {
+            sb.AppendLine("HostKey " + hk);
+        }
+
+        sb.AppendLine("PidFile " + Path.Combine(dir, "sshd.pid"));
+        sb.AppendLine("AuthorizedKeysFile " + keys.AuthorizedKeysPath);
+        sb.AppendLine("StrictModes no");
+        sb.AppendLine("UsePAM no");
+        sb.AppendLine("PermitRootLogin yes");
+        sb.AppendLine("PubkeyAuthentication yes");
+        sb.AppendLine("PasswordAuthentication " + (options.AllowPasswords ? "yes" : "no"));
+        sb.AppendLine("KbdInteractiveAuthentication " + (options.AllowPasswords ? "yes" : "no"));
+        sb.AppendLine("MaxStartups 100:30:200");
+        sb.AppendLine("MaxSessions 100");
+        sb.AppendLine("MaxAuthTries 20");
+        sb.AppendLine("LogLevel DEBUG3");
+        sb.AppendLine("Subsystem sftp " + options.SftpSubsystem);
+        return sb.ToString();
+    }
+
+    private async Task WaitForBannerAsync(CancellationToken cancellationToken)
+    {
+        var deadline = DateTime.UtcNow + StartTimeout;
+        string? lastError = null;
+        while (DateTime.UtcNow < deadline)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            if (_process.HasExited)
+            {
+                string err = await _process.StandardError.ReadToEndAsync(cancellationToken).ConfigureAwait(false);
+                throw new InvalidOperationException($"sshd exited with code {_process.ExitCode}: {err.Trim()}");
+            }
+
+            try
+            {
+                string banner = await ReadBannerAsync(cancellationToken).ConfigureAwait(false);
+                if (banner.StartsWith("SSH-2.0-", StringComparison.Ordinal))
+                {
+                    return;
+                }
+
+                lastError = "unexpected banner " + banner;
+            }
+            catch (Exception e) when (e is SocketException or IOException or TimeoutException)
+            {
+                lastError = e.Message;
+            }
+
+            await Task.Delay(50, cancellationToken).ConfigureAwait(false);
+        }
+
+        throw new TimeoutException($"sshd on port {Port} gave no banner within {StartTimeout.TotalSeconds} s: {lastError}");
+    }
+
+    /// <summary>Connects, reads the server's identification line, and closes.</summary>
+    public async Task<string> ReadBannerAsync(CancellationToken cancellationToken = default)
+    {
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(TimeSpan.FromSeconds(5));
+        using var client = new TcpClient();
+        await client.ConnectAsync(IPAddress.Loopback, Port, timeout.Token).ConfigureAwait(false);
+        var stream = client.GetStream();
+        var line = new List<byte>();
+        var one = new byte[1];
+        while (line.Count < 255)
+        {
+            int n = await stream.ReadAsync(one, timeout.Token).ConfigureAwait(false);
+            if (n == 0)
+            {
+                throw new IOException("connection closed before the banner");
+            }
+
+            if (one[0] == '\n')
+            {
+                break;
+            }
+
+            line.Add(one[0]);
+        }
+
+        return Encoding.ASCII.GetString(line.ToArray()).TrimEnd('\r');
+    }
+
+    private static int FreePort()
+    {
+        var l = new TcpListener(IPAddress.Loopback, 0);
+        l.Start();
+        int port = ((IPEndPoint)l.LocalEndpoint).Port;
+        l.Stop();
+        return port;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        try
+        {
+            if (!_process.HasExited)
+            {
+                _process.Kill(entireProcessTree: true);
+                await _process.WaitForExitAsync().ConfigureAwait(false);
+            }
+        }
+        catch (InvalidOperationException)
+        {
+            // The process had already exited between the check and the kill: nothing left to stop.
+        }
+
+        _process.Dispose();
+        if (Environment.GetEnvironmentVariable("NSFTP_KEEP_SSHD") is null)
+        {
+            try
+            {
+                System.IO.Directory.Delete(Directory, recursive: true);
+            }
+            catch (IOException e)
+            {
+                await TestContext.Progress.WriteLineAsync($"could not delete {Directory}: {e.Message}").ConfigureAwait(false);
+            }
+        }
+    }
+}
