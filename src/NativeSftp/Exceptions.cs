@@ -40,6 +40,16 @@ public class SshConnectionException : SshException
     public long PacketsSent { get; init; }
     public long PacketsReceived { get; init; }
 
+    /// <summary>A copy of this failure with the transport's counters at the moment it was recorded.</summary>
+    internal SshConnectionException WithCounters(long bytesSent, long bytesReceived, long packetsSent, long packetsReceived) =>
+        new(base.Message, Reason, ClosedBy, InnerException)
+        {
+            BytesSent = bytesSent,
+            BytesReceived = bytesReceived,
+            PacketsSent = packetsSent,
+            PacketsReceived = packetsReceived,
+        };
+
     public override string Message =>
         $"{base.Message} (reason {(uint)Reason} {Reason}, closed by {ClosedBy.ToString().ToLowerInvariant()}; " +
         $"sent {PacketsSent} packets/{BytesSent} bytes, received {PacketsReceived} packets/{BytesReceived} bytes)";
