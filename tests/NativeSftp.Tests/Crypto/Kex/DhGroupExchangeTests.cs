@@ -17,8 +17,8 @@ public class DhGroupExchangeTests
         w.WriteMPInt(DhGroupKexTests.Magnitude(g));
     });
 
-    [TestCase(DhGroups.Group14PrimeHex)]
-    [TestCase(DhGroups.Group16PrimeHex)]
+    [TestCase(DhGroups.Group14PrimeHex, TestName = "{m}(group14 prime)")]
+    [TestCase(DhGroups.Group16PrimeHex, TestName = "{m}(group16 prime)")]
     public void Exchange_AgainstIndependentServer_BothSidesAgreeOnKAndH(string primeHex)
     {
         var p = DhGroupKexTests.Hex(primeHex);

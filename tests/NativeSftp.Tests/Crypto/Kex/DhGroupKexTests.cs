@@ -18,9 +18,9 @@ public class DhGroupKexTests
 
     internal static byte[] Magnitude(BigInteger v) => v.ToByteArray(isUnsigned: true, isBigEndian: true);
 
-    [TestCase(DhGroups.Group14PrimeHex, 2048)]
-    [TestCase(DhGroups.Group16PrimeHex, 4096)]
-    [TestCase(DhGroups.Group18PrimeHex, 8192)]
+    [TestCase(DhGroups.Group14PrimeHex, 2048, TestName = "{m}(group14)")]
+    [TestCase(DhGroups.Group16PrimeHex, 4096, TestName = "{m}(group16)")]
+    [TestCase(DhGroups.Group18PrimeHex, 8192, TestName = "{m}(group18)")]
     public void Primes_HaveRfc3526ShapeAndSize(string hex, int bits)
     {
         var p = Hex(hex);
@@ -36,9 +36,9 @@ public class DhGroupKexTests
         });
     }
 
-    [TestCase("diffie-hellman-group14-sha256", DhGroups.Group14PrimeHex, "SHA256")]
-    [TestCase("diffie-hellman-group16-sha512", DhGroups.Group16PrimeHex, "SHA512")]
-    [TestCase("diffie-hellman-group18-sha512", DhGroups.Group18PrimeHex, "SHA512")]
+    [TestCase("diffie-hellman-group14-sha256", DhGroups.Group14PrimeHex, "SHA256", TestName = "{m}(diffie-hellman-group14-sha256)")]
+    [TestCase("diffie-hellman-group16-sha512", DhGroups.Group16PrimeHex, "SHA512", TestName = "{m}(diffie-hellman-group16-sha512)")]
+    [TestCase("diffie-hellman-group18-sha512", DhGroups.Group18PrimeHex, "SHA512", TestName = "{m}(diffie-hellman-group18-sha512)")]
     public void Exchange_AgainstIndependentServer_BothSidesAgreeOnKAndH(string name, string primeHex, string hashName)
     {
         var hash = new HashAlgorithmName(hashName);
