@@ -41,7 +41,9 @@ internal sealed class PemArmor
 
         string label = first[BeginPrefix.Length..^Dashes.Length].ToString();
         var headers = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
-        var base64 = new System.Text.StringBuilder();
+        // The body is gathered in an array, not a string, so it can be zeroed (it may be an unencrypted key).
+        char[] base64 = new char[text.Length];
+        int base64Length = 0;
         bool inBody = false;
         int lineNumber = 1;
         while (lines.MoveNext())
@@ -56,7 +58,14 @@ internal sealed class PemArmor
                     throw new PrivateKeyFormatException($"PEM block '{label}' ends with '{endLabel}' at line {lineNumber}");
                 }
 
-                return new PemArmor(label, headers, DecodeBody(base64, label));
+                try
+                {
+                    return new PemArmor(label, headers, DecodeBody(base64.AsSpan(0, base64Length), label));
+                }
+                finally
+                {
+                    Array.Clear(base64);
+                }
             }
 
             if (line.IsEmpty)
@@ -66,22 +75,23 @@ internal sealed class PemArmor
             }
 
             int colon = line.IndexOf(':');
-            if (!inBody && base64.Length == 0 && colon > 0)
+            if (!inBody && base64Length == 0 && colon > 0)
             {
                 headers[line[..colon].Trim().ToString()] = line[(colon + 1)..].Trim().ToString();
                 continue;
             }
 
             inBody = true;
-            base64.Append(line);
+            line.CopyTo(base64.AsSpan(base64Length));
+            base64Length += line.Length;
         }
 
+        Array.Clear(base64);
         throw new PrivateKeyFormatException($"PEM block '{label}' has no END line (truncated file?)");
     }
 
-    private static byte[] DecodeBody(System.Text.StringBuilder base64, string label)
+    private static byte[] DecodeBody(ReadOnlySpan<char> chars, string label)
     {
-        var chars = base64.ToString();
         byte[] buffer = new byte[(chars.Length / 4 * 3) + 3];
         if (!Convert.TryFromBase64Chars(chars, buffer, out int written))
         {

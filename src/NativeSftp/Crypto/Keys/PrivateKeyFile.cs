@@ -1,3 +1,5 @@
+using System.Runtime.InteropServices;
+using System.Security.Cryptography;
 using System.Text;
 
 namespace NativeSftp.Crypto.Keys;
@@ -21,20 +23,24 @@ public static class PrivateKeyFile
     public static SshPrivateKey Load(string path, string? passphrase = null)
     {
         ArgumentNullException.ThrowIfNull(path);
-        string text;
-        using (var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read))
+        byte[] buffer = new byte[MaxFileLength + 1];
+        char[] text = [];
+        int total = 0;
+        try
         {
-            if (stream.CanSeek && stream.Length > MaxFileLength)
+            using (var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read))
             {
-                throw new PrivateKeyFormatException($"{path} is {stream.Length} bytes, larger than any key file ({MaxFileLength})") { Path = path };
-            }
+                if (stream.CanSeek && stream.Length > MaxFileLength)
+                {
+                    throw new PrivateKeyFormatException($"{path} is {stream.Length} bytes, larger than any key file ({MaxFileLength})") { Path = path };
+                }
 
-            // Read at most one byte more than allowed, so unseekable files are bounded too.
-            byte[] buffer = new byte[MaxFileLength + 1];
-            int total = 0, read;
-            while (total < buffer.Length && (read = stream.Read(buffer, total, buffer.Length - total)) > 0)
-            {
-                total += read;
+                // Read at most one byte more than allowed, so unseekable files are bounded too.
+                int read;
+                while (total < buffer.Length && (read = stream.Read(buffer, total, buffer.Length - total)) > 0)
+                {
+                    total += read;
+                }
             }
 
             if (total > MaxFileLength)
@@ -42,21 +48,22 @@ public static class PrivateKeyFile
                 throw new PrivateKeyFormatException($"{path} is larger than any key file ({MaxFileLength} bytes)") { Path = path };
             }
 
-            text = Encoding.UTF8.GetString(buffer, 0, total);
-            System.Security.Cryptography.CryptographicOperations.ZeroMemory(buffer);
-        }
-
-        try
-        {
+            // Decoded into an array rather than a string so the (possibly unencrypted) key text can be zeroed.
+            text = Encoding.UTF8.GetChars(buffer, 0, total);
             return Parse(text, passphrase);
         }
-        catch (PrivateKeyFormatException e)
+        catch (PrivateKeyFormatException e) when (e.Path is null)
         {
             throw new PrivateKeyFormatException($"{path}: {e.Message}", e.InnerException) { Path = path };
         }
-        catch (PrivateKeyPassphraseException e)
+        catch (PrivateKeyPassphraseException e) when (e.Path is null)
         {
             throw new PrivateKeyPassphraseException($"{path}: {e.Message}", e.PassphraseWasGiven, e.InnerException) { Path = path };
+        }
+        finally
+        {
+            CryptographicOperations.ZeroMemory(buffer.AsSpan(0, total));
+            CryptographicOperations.ZeroMemory(MemoryMarshal.AsBytes(text.AsSpan()));
         }
     }
 
@@ -80,7 +87,7 @@ public static class PrivateKeyFile
         }
         finally
         {
-            System.Security.Cryptography.CryptographicOperations.ZeroMemory(pem.Body);
+            CryptographicOperations.ZeroMemory(pem.Body);
         }
     }
 

@@ -53,7 +53,11 @@ public abstract class SshPrivateKey : ISigner, IDisposable
     /// </summary>
     public ValueTask<byte[]> SignAsync(string algorithm, ReadOnlyMemory<byte> data, CancellationToken cancellationToken)
     {
-        cancellationToken.ThrowIfCancellationRequested();
+        if (cancellationToken.IsCancellationRequested)
+        {
+            return ValueTask.FromCanceled<byte[]>(cancellationToken);
+        }
+
         return new ValueTask<byte[]>(Sign(algorithm, data.Span));
     }
 

@@ -115,5 +115,36 @@ public class KeyFileInteropTests
         Assert.That(parsed.PublicKey, Is.EqualTo(loaded.PublicKey));
     }
 
+    [TestCase("ed25519", "openssh-aes256-gcm")]
+    [TestCase("rsa3072", "pem-encrypted")]
+    [TestCase("ecdsa256", "pkcs8")]
+    public void Parse_WindowsLineEndings_GiveTheSameKey(string type, string format)
+    {
+        string path = Files.PathOf(type, format);
+        string crlf = File.ReadAllText(path).Replace("\n", "\r\n", StringComparison.Ordinal);
+        string? passphrase = IsUnencrypted(format) ? null : GeneratedKeyFiles.Passphrase;
+        using SshPrivateKey loaded = PrivateKeyFile.Load(path, passphrase);
+
+        using SshPrivateKey parsed = PrivateKeyFile.Parse(crlf, passphrase);
+
+        Assert.That(parsed.PublicKey, Is.EqualTo(loaded.PublicKey));
+    }
+
+    [Test]
+    public void SignAsync_CancelledToken_ThrowsOperationCanceled()
+    {
+        using SshPrivateKey key = PrivateKeyFile.Load(Files.PathOf("ecdsa256", "openssh"));
+        using var cts = new CancellationTokenSource();
+        cts.Cancel();
+
+        Assert.That(async () => await key.SignAsync("ecdsa-sha2-nistp256", new byte[1], cts.Token), Throws.InstanceOf<OperationCanceledException>());
+    }
+
+    [Test]
+    public void Load_MissingFile_ThrowsFileNotFound()
+    {
+        Assert.That(() => PrivateKeyFile.Load(Path.Combine(Files.Directory, "no-such-key")), Throws.TypeOf<FileNotFoundException>());
+    }
+
     private static bool IsUnencrypted(string format) => format is "openssh" or "pem" or "pkcs8";
 }
