@@ -166,6 +166,32 @@ public class KeyFileErrorTests
     }
 
     [Test]
+    public void Parse_EcdsaScalarNotMatchingPoint_ThrowsFormatException()
+    {
+        // Flip a bit in d (the string before the comment): a key that would sign with the wrong secret is refused.
+        var (label, body) = Unarmor(File.ReadAllText(Files.PathOf("ecdsa256", "openssh")));
+        int privateStart = PrivateSectionOffset(body);
+        int scalarEnd = privateStart + KeyAndCommentEnd(body.AsSpan(privateStart), EcdsaStrings - 1);
+        body[scalarEnd - 1] ^= 0x01;
+
+        Assert.That(() => PrivateKeyFile.Parse(Armor(label, body)), Throws.TypeOf<PrivateKeyFormatException>());
+    }
+
+    [TestCase(2, "d")]
+    [TestCase(3, "iqmp")]
+    public void Parse_RsaPrivateFieldDamaged_ThrowsFormatException(int fieldIndex, string field)
+    {
+        // RSA fields after the type: n, e, d, iqmp, p, q. Flipping the low bit of d or iqmp breaks the key's algebra.
+        var (label, body) = Unarmor(File.ReadAllText(Files.PathOf("rsa3072", "openssh")));
+        int privateStart = PrivateSectionOffset(body);
+        int fieldEnd = privateStart + KeyAndCommentEnd(body.AsSpan(privateStart), 2 + fieldIndex);
+        body[fieldEnd - 1] ^= 0x01;
+
+        var e = Assert.Throws<PrivateKeyFormatException>(() => PrivateKeyFile.Parse(Armor(label, body)), field);
+        Assert.That(e!.Message, Does.Contain("RSA"));
+    }
+
+    [Test]
     public void Parse_HugeBcryptRounds_IsRefusedWithoutRunningThem()
     {
         var (label, body) = Unarmor(File.ReadAllText(Files.PathOf("ed25519", "openssh-aes256-ctr")));
