@@ -95,7 +95,7 @@ internal sealed class OpenSshKeyCipher
             case Mode.Cbc:
                 using (var aes = Aes.Create())
                 {
-                    aes.Key = key.ToArray();
+                    aes.SetKey(key);
                     aes.DecryptCbc(ciphertext, iv, plaintext, PaddingMode.None);
                 }
 
@@ -137,7 +137,7 @@ internal sealed class OpenSshKeyCipher
             }
 
             using var aes = Aes.Create();
-            aes.Key = key.ToArray();
+            aes.SetKey(key);
             aes.EncryptEcb(stream, stream, PaddingMode.None);
             for (int i = 0; i < input.Length; i++)
             {
