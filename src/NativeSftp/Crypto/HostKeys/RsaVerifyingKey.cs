@@ -34,9 +34,6 @@ internal sealed class RsaVerifyingKey : VerifyingKey
 
     public override string KeyType => RsaKeyType;
 
-    /// <summary>The modulus size in bits.</summary>
-    public int ModulusBits => BitLength(_modulus);
-
     public static RsaVerifyingKey Read(ref SshReader reader)
     {
         var e = ReadUnsignedMPInt(ref reader, "RSA e");

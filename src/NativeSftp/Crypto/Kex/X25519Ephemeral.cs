@@ -14,7 +14,7 @@ internal sealed class X25519Ephemeral : IDisposable
 
     private readonly byte[] _privateKey = new byte[KeySize];
 
-    /// <param name="privateKey">A fixed scalar for deterministic tests; null draws one from the system RNG.</param>
+    /// <param name="privateKey">A fixed scalar for deterministic tests; empty draws one from the system RNG.</param>
     public X25519Ephemeral(ReadOnlySpan<byte> privateKey = default)
     {
         if (privateKey.IsEmpty)
