@@ -83,12 +83,12 @@ public sealed partial class SshTransport
         }
     }
 
-    private async ValueTask OnKexMethodMessageAsync(ReadOnlySpan<byte> payload)
+    private async ValueTask OnKexMethodMessageAsync(InboundPacket packet)
     {
         var round = _kex;
         if (round?.ServerKexInit is null)
         {
-            throw new SshProtocolException(DisconnectReason.ProtocolError, $"key exchange message {payload[0]} outside a key exchange");
+            throw new SshProtocolException(DisconnectReason.ProtocolError, $"key exchange message {packet.MessageNumber} outside a key exchange");
         }
 
         if (round.IgnoreNextKexPacket)
@@ -100,10 +100,10 @@ public sealed partial class SshTransport
         KexResult? result;
         using (var output = new PooledBufferWriter(2048))
         {
-            result = round.OnKexMessage(payload, output);
+            result = round.OnKexMessage(packet.Payload, output);
             if (output.WrittenCount > 0)
             {
-                await SendTransportMessageAsync(output.WrittenMemory.ToArray()).ConfigureAwait(false);
+                await SendTransportMessageAsync(output.WrittenMemory).ConfigureAwait(false);
             }
         }
 

@@ -47,10 +47,6 @@ public sealed partial class SshTransport : IAsyncDisposable
     private bool _initialKexComplete;
     private long _bytesAtLastKex;
     private long _lastKexTimestamp;
-    private long _maxBlocksOut = long.MaxValue;
-    private long _maxBlocksIn = long.MaxValue;
-    private long _blocksOut;
-    private long _blocksIn;
 
     private SshConnectionException? _failure;
 
@@ -278,7 +274,7 @@ public sealed partial class SshTransport : IAsyncDisposable
                 await OnNewKeysAsync(packet.Payload.Length).ConfigureAwait(false);
                 return;
             case >= MessageNumbers.KexFirst and <= MessageNumbers.KexLast:
-                await OnKexMethodMessageAsync(packet.Payload).ConfigureAwait(false);
+                await OnKexMethodMessageAsync(packet).ConfigureAwait(false);
                 return;
             case MessageNumbers.ExtInfo:
                 OnExtInfo(packet.Payload);
@@ -333,7 +329,7 @@ public sealed partial class SshTransport : IAsyncDisposable
             throw new SshProtocolException(DisconnectReason.ProtocolError, "EXT_INFO before the first key exchange completed");
         }
 
-        /// Extensions a server sends are a handful (OpenSSH sends 2-4); 64 is generous and bounds the dictionary.
+        // Extensions a server sends are a handful (OpenSSH sends 2-4); 64 is generous and bounds the dictionary.
         const int MaxExtensions = 64;
         var r = new SshReader(payload);
         r.ReadByte();
