@@ -31,6 +31,9 @@ public sealed class PacketQueue : IPacketHandler
         return true;
     }
 
+    /// <summary>Takes a queued message without waiting (used when the connection layer takes over).</summary>
+    public bool TryDequeue([System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out byte[]? payload) => _channel.Reader.TryRead(out payload);
+
     public void OnConnectionClosed(SshConnectionException cause) => _channel.Writer.TryComplete(cause);
 
     /// <summary>The next message; throws the connection's failure once it is closed.</summary>

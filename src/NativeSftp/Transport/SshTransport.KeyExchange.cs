@@ -15,6 +15,7 @@ public sealed partial class SshTransport
         var round = new KeyExchangeRound(_settings, initial, _clientVersion, _serverVersion);
         _kex = round;
         Volatile.Write(ref _kexGate, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
+        _kexInitSequence = _encoder.Sequence;
         await WriteLockedAsync(round.ClientKexInitPayload, clear: false).ConfigureAwait(false);
     }
 
@@ -207,6 +208,7 @@ public sealed partial class SshTransport
     }
 
     private long _rekeyLimitBytes = long.MaxValue;
+    private uint _kexInitSequence;
 
     /// <summary>
     /// The configured byte limit, capped by RFC 4344 §3.2: re-key before 2^(L/4) blocks of an L-bit block cipher

@@ -197,12 +197,28 @@ public sealed partial class SshTransport : IAsyncDisposable
     public void SetPacketHandler(IPacketHandler handler)
     {
         ArgumentNullException.ThrowIfNull(handler);
-        _handler = handler;
+        lock (_handlerLock)
+        {
+            // Packets that arrived after authentication but before this call (hostkeys-00@openssh.com, say) are
+            // handed over first, in order, so nothing is lost or reordered across the switch.
+            while (Incoming.TryDequeue(out byte[]? queued))
+            {
+                if (!handler.HandlePacket(queued))
+                {
+                    throw new SshProtocolException(DisconnectReason.ProtocolError, $"message {queued[0]} queued before the connection layer started was not understood");
+                }
+            }
+
+            _handler = handler;
+        }
+
         if (_failure is { } f)
         {
             handler.OnConnectionClosed(f);
         }
     }
+
+    private readonly object _handlerLock = new();
 
     private async Task ReceiveLoopAsync()
     {
@@ -279,6 +295,10 @@ public sealed partial class SshTransport : IAsyncDisposable
             case MessageNumbers.ExtInfo:
                 OnExtInfo(packet.Payload);
                 return;
+            case MessageNumbers.Unimplemented when kex is not null && RefersToOurKexInit(packet.Payload):
+                // Waiting for a KEXINIT that will never come would hang every sender; say why instead.
+                throw new SshProtocolException(DisconnectReason.ProtocolError,
+                    "the server refused our KEXINIT with UNIMPLEMENTED (OpenSSH does not re-key before authentication)");
         }
 
         if (kex?.ServerKexInit is not null && !kex.NewKeysReceived && msg != MessageNumbers.Unimplemented)
@@ -287,9 +307,14 @@ public sealed partial class SshTransport : IAsyncDisposable
             throw new SshProtocolException(DisconnectReason.ProtocolError, $"message {msg} in the middle of a key exchange");
         }
 
-        bool handled = msg == MessageNumbers.ServiceAccept || msg == MessageNumbers.Unimplemented || msg >= MessageNumbers.UserauthRequest
-            ? _handler.HandlePacket(packet.Payload)
-            : false;
+        bool handled = false;
+        if (msg == MessageNumbers.ServiceAccept || msg == MessageNumbers.Unimplemented || msg >= MessageNumbers.UserauthRequest)
+        {
+            lock (_handlerLock)
+            {
+                handled = _handler.HandlePacket(packet.Payload);
+            }
+        }
         if (!handled)
         {
             await SendUnimplementedAsync(packet.Sequence).ConfigureAwait(false);
@@ -297,6 +322,9 @@ public sealed partial class SshTransport : IAsyncDisposable
 
         await MaybeStartRekeyAsync().ConfigureAwait(false);
     }
+
+    private bool RefersToOurKexInit(ReadOnlySpan<byte> payload) =>
+        payload.Length >= 5 && System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(payload[1..]) == _kexInitSequence;
 
     private static bool IsKexMessage(byte msg) => msg is MessageNumbers.KexInit or MessageNumbers.NewKeys or (>= MessageNumbers.KexFirst and <= MessageNumbers.KexLast);
 

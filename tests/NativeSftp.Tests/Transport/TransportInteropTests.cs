@@ -98,14 +98,26 @@ public class TransportInteropTests
         Assert.That(t.Algorithms.EncryptionClientToServer, Is.EqualTo(cipher));
         Assert.That(t.Algorithms.MacClientToServer, Is.EqualTo(mac));
         Assert.That(t.HostKey!.KeyType, Is.EqualTo(HostKeyAlgorithmRegistry.KeyTypeFor(hostKey)));
-        Assert.That(await RoundTripAsync(t, serviceRequested: false, cts.Token), Is.EqualTo(MessageNumbers.ServiceAccept));
+        // OpenSSH refuses to re-key before authentication, so log in first (this also proves the session id).
+        await AuthenticateAsync(t, cts.Token);
 
         byte[] sessionId = t.SessionId;
         await t.RekeyAsync(cts.Token);
         Assert.That(t.KeyExchangeCount, Is.EqualTo(2));
         Assert.That(t.SessionId, Is.EqualTo(sessionId), "the session id stays the first exchange hash (RFC 4253 §7.2)");
-        Assert.That(await RoundTripAsync(t, serviceRequested: true, cts.Token), Is.EqualTo(MessageNumbers.UserauthFailure));
+        Assert.That(await GlobalRequestRoundTripAsync(t, cts.Token), Is.EqualTo(MessageNumbers.RequestFailure));
         Assert.That(t.Failure, Is.Null);
+    }
+
+    [Test]
+    public async Task Rekey_BeforeAuthentication_FailsClearlyInsteadOfHanging()
+    {
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        await using var t = await SshTransport.ConnectAsync(Settings(_sshd), SshTransport.DefaultConnectTimeout, cts.Token);
+        Assert.That(await RoundTripAsync(t, serviceRequested: false, cts.Token), Is.EqualTo(MessageNumbers.ServiceAccept));
+        var ex = Assert.ThrowsAsync<SshConnectionException>(async () => await t.RekeyAsync(cts.Token));
+        Assert.That(ex!.Message, Does.Contain("UNIMPLEMENTED"));
+        Assert.That(t.Failure, Is.Not.Null);
     }
 
     [Test]

@@ -1,0 +1,372 @@
+using System.Text;
+using NativeSftp.Crypto;
+using NativeSftp.Transport;
+using NativeSftp.Wire;
+
+namespace NativeSftp.Auth;
+
+/// <summary>
+/// User authentication, RFC 4252: the "none" probe, then publickey (query, then signature), keyboard-interactive
+/// (RFC 4256) and password, following the server's method lists and partial success. Runs once, over the
+/// transport's packet queue, before the connection layer takes the transport over.
+/// </summary>
+public sealed class UserAuthClient
+{
+    public const string ServiceName = "ssh-userauth";
+    public const string ConnectionService = "ssh-connection";
+
+    /// <summary>RFC 4256 §3.2 sets no limit; five prompts is already unusual, 32 bounds a hostile server.</summary>
+    private const int MaxPrompts = 32;
+
+    /// <summary>keyboard-interactive rounds before we give up on the method (a server may loop forever).</summary>
+    private const int MaxKeyboardInteractiveRounds = 16;
+
+    private readonly SshTransport _transport;
+    private readonly AuthenticationOptions _options;
+    private readonly List<string> _tried = [];
+    private IReadOnlyList<string> _serverMethods = [];
+
+    public UserAuthClient(SshTransport transport, AuthenticationOptions options)
+    {
+        _transport = transport;
+        _options = options;
+    }
+
+    /// <summary>Methods tried so far, as "publickey (ssh-ed25519 SHA256:...)", "password", ...</summary>
+    public IReadOnlyList<string> MethodsTried => _tried;
+
+    /// <summary>Authenticates or throws <see cref="SshAuthenticationException"/> listing what was tried.</summary>
+    public async Task AuthenticateAsync(CancellationToken cancellationToken)
+    {
+        await RequestServiceAsync(cancellationToken).ConfigureAwait(false);
+
+        // "none" tells us which methods the server allows (RFC 4252 §5.2) and succeeds on servers that need nothing.
+        await SendRequestAsync("none", _ => { }, cancellationToken).ConfigureAwait(false);
+        if (await ReadResultAsync(cancellationToken).ConfigureAwait(false))
+        {
+            return;
+        }
+
+        var keysTried = new HashSet<SshPublicKey>();
+        bool passwordTried = false;
+        bool keyboardTried = false;
+        while (true)
+        {
+            bool progressed = false;
+            if (_serverMethods.Contains("publickey"))
+            {
+                foreach (var key in _options.Keys)
+                {
+                    if (!_serverMethods.Contains("publickey") || !keysTried.Add(key.PublicKey))
+                    {
+                        continue;
+                    }
+
+                    progressed = true;
+                    if (await TryPublicKeyAsync(key, cancellationToken).ConfigureAwait(false))
+                    {
+                        return;
+                    }
+                }
+            }
+
+            if (!keyboardTried && _options.KeyboardInteractive is not null && _serverMethods.Contains("keyboard-interactive"))
+            {
+                keyboardTried = true;
+                progressed = true;
+                if (await TryKeyboardInteractiveAsync(cancellationToken).ConfigureAwait(false))
+                {
+                    return;
+                }
+            }
+
+            if (!passwordTried && _options.PasswordProvider is not null && _serverMethods.Contains("password"))
+            {
+                passwordTried = true;
+                progressed = true;
+                if (await TryPasswordAsync(cancellationToken).ConfigureAwait(false))
+                {
+                    return;
+                }
+            }
+
+            if (!progressed)
+            {
+                throw new SshAuthenticationException(
+                    $"authentication as '{_options.UserName}' failed: tried [{string.Join("; ", _tried)}]; the server allows [{string.Join(",", _serverMethods)}]",
+                    _tried.ToList(), _serverMethods);
+            }
+        }
+    }
+
+    private async Task RequestServiceAsync(CancellationToken ct)
+    {
+        using var w = new PooledBufferWriter();
+        var sw = new SshWriter(w);
+        sw.WriteByte(MessageNumbers.ServiceRequest);
+        sw.WriteAscii(ServiceName);
+        await _transport.SendAsync(w.WrittenMemory, ct).ConfigureAwait(false);
+        byte[] reply = await ReceiveAsync(ct).ConfigureAwait(false);
+        if (reply[0] != MessageNumbers.ServiceAccept)
+        {
+            throw new SshProtocolException(DisconnectReason.ProtocolError, $"expected SERVICE_ACCEPT for {ServiceName}, got message {reply[0]}");
+        }
+    }
+
+    private async Task<bool> TryPublicKeyAsync(ISigner key, CancellationToken ct)
+    {
+        string? algorithm = ChooseSignatureAlgorithm(key);
+        string label = $"publickey ({key.PublicKey.KeyType} {key.PublicKey.Sha256Fingerprint})";
+        if (algorithm is null)
+        {
+            _tried.Add(label + ": no signature algorithm the server accepts");
+            return false;
+        }
+
+        _tried.Add(label);
+        byte[] blob = key.PublicKey.ToArray();
+
+        // Query first (RFC 4252 §7): an agent key costs a signature (and maybe a confirmation prompt) only if it would be accepted.
+        await SendRequestAsync("publickey", sw =>
+        {
+            sw.WriteBoolean(false);
+            sw.WriteAscii(algorithm);
+            sw.WriteString(blob);
+        }, ct).ConfigureAwait(false);
+        byte[] reply = await ReceiveSkippingBannersAsync(ct).ConfigureAwait(false);
+        if (reply[0] == MessageNumbers.UserauthFailure)
+        {
+            ParseFailure(reply);
+            return false;
+        }
+
+        if (reply[0] != MessageNumbers.UserauthPkOk)
+        {
+            return HandleUnexpected(reply, "publickey query");
+        }
+
+        byte[] signed = BuildSignedData(algorithm, blob);
+        byte[] signature = await key.SignAsync(algorithm, signed, ct).ConfigureAwait(false);
+        await SendRequestAsync("publickey", sw =>
+        {
+            sw.WriteBoolean(true);
+            sw.WriteAscii(algorithm);
+            sw.WriteString(blob);
+            sw.WriteString(signature);
+        }, ct).ConfigureAwait(false);
+        return await ReadResultAsync(ct).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// RSA keys sign with rsa-sha2-512 or -256 (RFC 8332), picked from the server's server-sig-algs (RFC 8308 §3.1);
+    /// without that list we still use rsa-sha2-512, never SHA-1. Other key types have one algorithm.
+    /// </summary>
+    private string? ChooseSignatureAlgorithm(ISigner key)
+    {
+        var serverAlgs = _transport.ServerSignatureAlgorithms;
+        if (serverAlgs.Count == 0)
+        {
+            return key.SignatureAlgorithms.Count > 0 ? key.SignatureAlgorithms[0] : null;
+        }
+
+        foreach (string a in key.SignatureAlgorithms)
+        {
+            if (serverAlgs.Contains(a) || a.EndsWith("-cert-v01@openssh.com", StringComparison.Ordinal))
+            {
+                return a;
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>RFC 4252 §7: what a publickey signature covers.</summary>
+    private byte[] BuildSignedData(string algorithm, byte[] blob)
+    {
+        using var w = new PooledBufferWriter(512);
+        var sw = new SshWriter(w);
+        sw.WriteString(_transport.SessionId);
+        sw.WriteByte(MessageNumbers.UserauthRequest);
+        sw.WriteUtf8(_options.UserName);
+        sw.WriteAscii(ConnectionService);
+        sw.WriteAscii("publickey");
+        sw.WriteBoolean(true);
+        sw.WriteAscii(algorithm);
+        sw.WriteString(blob);
+        return w.ToArray();
+    }
+
+    private async Task<bool> TryPasswordAsync(CancellationToken ct)
+    {
+        string? password = await _options.PasswordProvider!(ct).ConfigureAwait(false);
+        if (password is null)
+        {
+            return false;
+        }
+
+        _tried.Add("password");
+        await SendRequestAsync("password", sw =>
+        {
+            sw.WriteBoolean(false);
+            sw.WriteUtf8(password);
+        }, ct, sensitive: true).ConfigureAwait(false);
+        byte[] reply = await ReceiveSkippingBannersAsync(ct).ConfigureAwait(false);
+        if (reply[0] == MessageNumbers.UserauthPasswdChangereq)
+        {
+            var r = new SshReader(reply);
+            r.ReadByte();
+            string prompt = SshTransport.SanitizeForDisplay(r.ReadUtf8());
+            throw new SshAuthenticationException(
+                $"the server requires a new password for '{_options.UserName}' before login ({prompt}); change it with an interactive ssh session",
+                _tried.ToList(), _serverMethods);
+        }
+
+        return InterpretResult(reply);
+    }
+
+    private async Task<bool> TryKeyboardInteractiveAsync(CancellationToken ct)
+    {
+        _tried.Add("keyboard-interactive");
+        await SendRequestAsync("keyboard-interactive", sw =>
+        {
+            sw.WriteUtf8(""); // language tag, deprecated
+            sw.WriteUtf8(""); // submethods: let the server choose
+        }, ct).ConfigureAwait(false);
+
+        for (int round = 0; round < MaxKeyboardInteractiveRounds; round++)
+        {
+            byte[] reply = await ReceiveSkippingBannersAsync(ct).ConfigureAwait(false);
+            if (reply[0] != MessageNumbers.UserauthInfoRequest)
+            {
+                return InterpretResult(reply);
+            }
+
+            var request = ParseInfoRequest(reply);
+            var answers = await _options.KeyboardInteractive!(request, ct).ConfigureAwait(false);
+            if (answers is null || answers.Count != request.Prompts.Count)
+            {
+                // RFC 4256 §3.4 has no "cancel": answer nothing so the server fails the method.
+                answers = request.Prompts.Select(_ => "").ToList();
+            }
+
+            using var w = new PooledBufferWriter(256, clearOnReturn: true);
+            var sw = new SshWriter(w);
+            sw.WriteByte(MessageNumbers.UserauthInfoResponse);
+            sw.WriteUInt32((uint)answers.Count);
+            foreach (string a in answers)
+            {
+                sw.WriteUtf8(a);
+            }
+
+            await _transport.SendAsync(w.WrittenMemory, ct).ConfigureAwait(false);
+        }
+
+        throw new SshAuthenticationException($"keyboard-interactive went on for more than {MaxKeyboardInteractiveRounds} rounds", _tried.ToList(), _serverMethods);
+    }
+
+    private static KeyboardInteractiveRequest ParseInfoRequest(byte[] payload)
+    {
+        var r = new SshReader(payload);
+        r.ReadByte();
+        string name = SshTransport.SanitizeForDisplay(r.ReadUtf8());
+        string instruction = SshTransport.SanitizeForDisplay(r.ReadUtf8());
+        r.ReadString(); // language tag
+        uint count = r.ReadUInt32();
+        if (count > MaxPrompts)
+        {
+            throw new SshProtocolException(DisconnectReason.ProtocolError, $"keyboard-interactive request with {count} prompts (at most {MaxPrompts})");
+        }
+
+        var prompts = new List<KeyboardInteractivePrompt>((int)count);
+        for (uint i = 0; i < count; i++)
+        {
+            prompts.Add(new KeyboardInteractivePrompt(SshTransport.SanitizeForDisplay(r.ReadUtf8()), r.ReadBoolean()));
+        }
+
+        return new KeyboardInteractiveRequest(name, instruction, prompts);
+    }
+
+    private async Task SendRequestAsync(string method, Action<SshWriter> body, CancellationToken ct, bool sensitive = false)
+    {
+        using var w = new PooledBufferWriter(512, clearOnReturn: sensitive);
+        var sw = new SshWriter(w);
+        sw.WriteByte(MessageNumbers.UserauthRequest);
+        sw.WriteUtf8(_options.UserName);
+        sw.WriteAscii(ConnectionService);
+        sw.WriteAscii(method);
+        body(sw);
+        await _transport.SendAsync(w.WrittenMemory, ct).ConfigureAwait(false);
+    }
+
+    private async Task<bool> ReadResultAsync(CancellationToken ct)
+    {
+        byte[] reply = await ReceiveSkippingBannersAsync(ct).ConfigureAwait(false);
+        return InterpretResult(reply);
+    }
+
+    private bool InterpretResult(byte[] reply)
+    {
+        switch (reply[0])
+        {
+            case MessageNumbers.UserauthSuccess:
+                return true;
+            case MessageNumbers.UserauthFailure:
+                ParseFailure(reply);
+                return false;
+            default:
+                return HandleUnexpected(reply, "authentication");
+        }
+    }
+
+    private static bool HandleUnexpected(byte[] reply, string during) =>
+        throw new SshProtocolException(DisconnectReason.ProtocolError, $"unexpected message {reply[0]} during {during}");
+
+    private void ParseFailure(byte[] reply)
+    {
+        var r = new SshReader(reply);
+        r.ReadByte();
+        _serverMethods = r.ReadNameList();
+        r.ReadBoolean(); // partial success: the method lists already say what is left to do
+    }
+
+    private async Task<byte[]> ReceiveSkippingBannersAsync(CancellationToken ct)
+    {
+        while (true)
+        {
+            byte[] reply = await ReceiveAsync(ct).ConfigureAwait(false);
+            if (reply[0] != MessageNumbers.UserauthBanner)
+            {
+                return reply;
+            }
+
+            var r = new SshReader(reply);
+            r.ReadByte();
+            _options.BannerReceived?.Invoke(SshTransport.SanitizeForDisplay(r.ReadUtf8()));
+        }
+    }
+
+    private async Task<byte[]> ReceiveAsync(CancellationToken ct)
+    {
+        while (true)
+        {
+            byte[] reply = await _transport.Incoming.ReceiveAsync(ct).ConfigureAwait(false);
+            if (reply.Length == 0)
+            {
+                throw new SshProtocolException(DisconnectReason.ProtocolError, "empty message");
+            }
+
+            // An UNIMPLEMENTED answer to something of ours during auth is a server that does not speak RFC 4252 here.
+            if (reply[0] == MessageNumbers.Unimplemented)
+            {
+                throw new SshProtocolException(DisconnectReason.ProtocolError, "the server answered UNIMPLEMENTED during authentication");
+            }
+
+            if (reply[0] is MessageNumbers.GlobalRequest)
+            {
+                continue; // e.g. hostkeys-00@openssh.com right after auth; the connection layer answers later ones
+            }
+
+            return reply;
+        }
+    }
+}
