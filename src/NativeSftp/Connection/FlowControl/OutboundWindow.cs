@@ -53,6 +53,9 @@ internal sealed class OutboundWindow
         _time = time;
     }
 
+    /// <summary>The peer's maximum packet size: no reservation is larger, so a sender can size its buffer by it.</summary>
+    public uint MaxPacketSize => _maxPacketSize;
+
     /// <summary>Bytes the peer currently allows us to send.</summary>
     public uint Available
     {
