@@ -21,6 +21,9 @@ public sealed class SshAgentClient : IAsyncDisposable
     private readonly Socket _socket;
     private readonly string _socketPath;
     private readonly SemaphoreSlim _gate = new(1, 1);
+
+    /// <summary>The length prefix of the reply being read; one is read at a time, under the gate.</summary>
+    private readonly byte[] _lengthPrefix = new byte[AgentMessages.LengthPrefixSize];
     private AgentException? _broken;
     private bool _disposed;
 
@@ -153,6 +156,17 @@ public sealed class SshAgentClient : IAsyncDisposable
             int length;
             try
             {
+                // The agent speaks only when spoken to. Bytes waiting before a request are a stray or duplicated
+                // reply; reading on would pair every later request with the wrong answer.
+                int unsolicited = _socket.Available;
+                if (unsolicited > 0)
+                {
+                    throw new AgentException($"ssh-agent at '{_socketPath}' sent {unsolicited} unsolicited bytes between requests")
+                    {
+                        ConnectionBroken = true,
+                    };
+                }
+
                 await SendAllAsync(request.WrittenMemory, ct).ConfigureAwait(false);
                 (reply, length) = await ReadMessageAsync(what, ct).ConfigureAwait(false);
             }
@@ -222,17 +236,8 @@ public sealed class SshAgentClient : IAsyncDisposable
     /// </summary>
     private async ValueTask<(byte[] Buffer, int Length)> ReadMessageAsync(string what, CancellationToken ct)
     {
-        byte[] header = ArrayPool<byte>.Shared.Rent(AgentMessages.LengthPrefixSize);
-        uint length;
-        try
-        {
-            await ReceiveExactAsync(header.AsMemory(0, AgentMessages.LengthPrefixSize), what, ct).ConfigureAwait(false);
-            length = BinaryPrimitives.ReadUInt32BigEndian(header);
-        }
-        finally
-        {
-            ArrayPool<byte>.Shared.Return(header);
-        }
+        await ReceiveExactAsync(_lengthPrefix, what, ct).ConfigureAwait(false);
+        uint length = BinaryPrimitives.ReadUInt32BigEndian(_lengthPrefix);
 
         if (length == 0)
         {

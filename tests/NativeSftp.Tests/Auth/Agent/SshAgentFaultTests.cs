@@ -112,6 +112,25 @@ public class SshAgentFaultTests
         Assert.That(later!.InnerException, Is.SameAs(e));
     }
 
+    [Test]
+    public async Task BytesAfterAReply_FailTheNextRequestInsteadOfAnsweringIt()
+    {
+        byte[] answer = FakeAgent.Frame(AgentWire.IdentitiesAnswer((AgentWire.Ed25519Blob(1), "real")));
+        await using var fake = FakeAgent.Start(async f =>
+        {
+            await f.ReadRequestAsync();
+            await f.SendRawAsync([.. answer, .. answer]); // a duplicated reply in one write
+        });
+        await using var client = await SshAgentClient.ConnectAsync(fake.SocketPath, Bounded());
+
+        var first = await client.ListKeysAsync(Bounded());
+        var e = Assert.ThrowsAsync<AgentException>(() => client.ListKeysAsync(Bounded()));
+
+        Assert.That(first.Single().Comment, Is.EqualTo("real"));
+        Assert.That(e!.Message, Does.Contain($"{answer.Length} unsolicited bytes"));
+        Assert.That(e.ConnectionBroken, Is.True);
+    }
+
     [TestCase((byte)5)]
     [TestCase((byte)30)]
     [TestCase((byte)102)]
