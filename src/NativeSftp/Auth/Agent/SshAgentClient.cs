@@ -192,7 +192,7 @@ public sealed class SshAgentClient : IAsyncDisposable
             {
                 if (AgentMessages.IsFailure(reply[0]))
                 {
-                    throw new AgentException($"ssh-agent refused to {what} (SSH_AGENT_FAILURE)");
+                    throw new AgentException($"ssh-agent refused to {what} (SSH_AGENT_FAILURE, message type {reply[0]})");
                 }
 
                 return parse(reply.AsSpan(0, length));
