@@ -24,17 +24,15 @@ internal static class KnownHostsLineParser
     public static KnownHostsEntry? Parse(string file, int lineNumber, string line, out string? skipReason)
     {
         skipReason = null;
-        var rest = line.AsSpan().TrimEnd('\r');
-        rest = SkipBlanks(rest);
+
+        // A CRLF file's '\r' is blank space to OpenSSH's base64 decoder; dropping it keeps such files working.
+        var whole = line.AsSpan().TrimEnd('\r');
+
+        // OpenSSH works on the line as a C string, so it ends at the first NUL...
+        int nul = whole.IndexOf('\0');
+        var rest = SkipBlanks(nul >= 0 ? whole[..nul] : whole);
         if (rest.IsEmpty || rest[0] == '#')
         {
-            return null;
-        }
-
-        // C string functions stop at NUL; rather than guess what OpenSSH made of the part after it, refuse the line.
-        if (rest.Contains('\0'))
-        {
-            skipReason = "line contains a NUL byte";
             return null;
         }
 
@@ -46,7 +44,24 @@ internal static class KnownHostsLineParser
 
         int hostsEnd = IndexOfBlank(rest);
         string hosts = (hostsEnd < 0 ? rest : rest[..hostsEnd]).ToString();
-        rest = hostsEnd < 0 ? [] : SkipBlanks(rest[hostsEnd..]);
+        if (hostsEnd >= 0)
+        {
+            rest = rest[(hostsEnd + 1)..];
+        }
+        else if (nul >= 0)
+        {
+            // ...except that hostkeys_foreach_file steps over whatever ended the host field ("*cp2++ = '\0'"),
+            // a NUL included, and reads on from there: "host<NUL> key" is a valid line to OpenSSH, and so to us.
+            var after = whole[(nul + 1)..];
+            int next = after.IndexOf('\0');
+            rest = next >= 0 ? after[..next] : after;
+        }
+        else
+        {
+            rest = [];
+        }
+
+        rest = SkipBlanks(rest);
 
         HashedHostName? hashed = null;
         if (hosts[0] == HashedHostName.Delimiter)
