@@ -153,7 +153,7 @@ public sealed partial class SshTransport
     }
 
     /// <summary>Records the first cause, tells the peer why when it is our decision, and fails every waiter.</summary>
-    private async ValueTask FailAsync(Exception cause)
+    internal async ValueTask FailAsync(Exception cause)
     {
         var failure = ToConnectionException(cause);
         if (Interlocked.CompareExchange(ref _failure, failure, null) is not null)

@@ -1,0 +1,436 @@
+using System.Buffers.Binary;
+using NativeSftp.Connection.FlowControl;
+using NativeSftp.Connection.KeepAlive;
+using NativeSftp.Transport;
+using NativeSftp.Wire;
+
+namespace NativeSftp.Connection;
+
+/// <summary>Connection-layer settings (RFC 4254).</summary>
+public sealed class ConnectionSettings
+{
+    /// <summary>After this long with nothing received, probe with keepalive@openssh.com; zero turns keepalive off.</summary>
+    public TimeSpan KeepAliveInterval { get; set; } = TimeSpan.FromSeconds(15);
+
+    /// <summary>Unanswered probes after which the connection is declared dead (OpenSSH's ServerAliveCountMax).</summary>
+    public int KeepAliveCountMax { get; set; } = 3;
+
+    /// <summary>The window we grant each channel; large so long round trips do not cap downloads.</summary>
+    public uint WindowSize { get; set; } = InboundWindow.DefaultWindowSize;
+
+    /// <summary>The largest CHANNEL_DATA we accept on each channel.</summary>
+    public uint MaxPacketSize { get; set; } = InboundWindow.DefaultMaxPacketSize;
+
+    public TimeProvider TimeProvider { get; set; } = TimeProvider.System;
+}
+
+/// <summary>
+/// The connection protocol (RFC 4254) over an authenticated transport: the channel table and dispatch, global
+/// requests, and keepalive with dead-peer detection. Dispatch runs on the transport's receive loop and never
+/// blocks; sends it must make from there (replies, adjusts) are detached.
+/// </summary>
+public sealed class SshConnection : IPacketHandler, IAsyncDisposable
+{
+    /// <summary>Channels open at once on one connection; OpenSSH's default MaxSessions is 10, servers allow more.</summary>
+    public const int MaxChannels = 1024;
+
+    /// <summary>How often the keepalive clock ticks; the monitor decides, the tick only has to be finer than the interval.</summary>
+    private static readonly TimeSpan MaxKeepAliveTick = TimeSpan.FromSeconds(1);
+
+    private readonly SshTransport _transport;
+    private readonly ConnectionSettings _settings;
+    private readonly Dictionary<uint, SshChannel> _channels = [];
+    private readonly Queue<TaskCompletionSource<byte[]?>> _globalRequests = new();
+    private readonly object _lock = new();
+    private readonly CancellationTokenSource _stop = new();
+    private readonly KeepAliveMonitor _keepAlive;
+    private readonly Task _keepAliveLoop;
+    private uint _nextId;
+    private SshConnectionException? _failure;
+    private long _lastPacketsReceived;
+    private long _lastReceiveTimestamp;
+
+    public SshConnection(SshTransport transport, ConnectionSettings? settings = null)
+    {
+        _transport = transport ?? throw new ArgumentNullException(nameof(transport));
+        _settings = settings ?? new ConnectionSettings();
+        _keepAlive = new KeepAliveMonitor(_settings.KeepAliveInterval, _settings.KeepAliveCountMax, _settings.TimeProvider);
+        _lastReceiveTimestamp = _settings.TimeProvider.GetTimestamp();
+        _transport.SetPacketHandler(this);
+        _keepAliveLoop = _keepAlive.IsEnabled ? Task.Run(KeepAliveLoopAsync) : Task.CompletedTask;
+    }
+
+    public SshTransport Transport => _transport;
+
+    public TimeSpan TimeSinceLastPacketReceived
+    {
+        get
+        {
+            NotePacketsReceived();
+            return _settings.TimeProvider.GetElapsedTime(Interlocked.Read(ref _lastReceiveTimestamp));
+        }
+    }
+
+    /// <summary>Keepalive probes sent and not yet answered by any packet.</summary>
+    public int KeepAlivesUnanswered => _keepAlive.Unanswered;
+
+    /// <summary>Opens a channel of <paramref name="type"/> ("session") and waits for the server's confirmation.</summary>
+    public async Task<SshChannel> OpenChannelAsync(string type, CancellationToken cancellationToken, uint? windowSize = null, uint? maxPacketSize = null)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(type);
+        SshChannel channel;
+        lock (_lock)
+        {
+            ThrowIfFailed();
+            if (_channels.Count >= MaxChannels)
+            {
+                throw new SshChannelException($"more than {MaxChannels} channels open on one connection");
+            }
+
+            uint id;
+            do
+            {
+                id = _nextId++;
+            }
+            while (_channels.ContainsKey(id));
+
+            channel = new SshChannel(this, type, id, windowSize ?? _settings.WindowSize, maxPacketSize ?? _settings.MaxPacketSize);
+            _channels.Add(id, channel);
+        }
+
+        using (var w = new PooledBufferWriter(64))
+        {
+            var sw = new SshWriter(w);
+            sw.WriteByte(MessageNumbers.ChannelOpen);
+            sw.WriteAscii(type);
+            sw.WriteUInt32(channel.LocalId);
+            sw.WriteUInt32(channel.InitialLocalWindow);
+            sw.WriteUInt32(channel.LocalMaxPacketSize);
+            try
+            {
+                await _transport.SendAsync(w.WrittenMemory, cancellationToken).ConfigureAwait(false);
+            }
+            catch
+            {
+                Release(channel);
+                throw;
+            }
+        }
+
+        try
+        {
+            await channel.Opened.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            // The server may still confirm; the channel stays in the table so that reply is understood, and is
+            // closed as soon as it arrives (CloseAsync on a not-yet-open channel only marks it).
+            _ = channel.DisposeAsync().AsTask();
+            throw;
+        }
+
+        return channel;
+    }
+
+    /// <summary>Opens a session channel and runs <paramref name="command"/> in it.</summary>
+    public async Task<SshChannel> ExecAsync(string command, CancellationToken cancellationToken)
+    {
+        var channel = await OpenChannelAsync("session", cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await channel.ExecAsync(command, cancellationToken).ConfigureAwait(false);
+            return channel;
+        }
+        catch
+        {
+            await channel.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Sends a global request (RFC 4254 §4). With want-reply, returns the REQUEST_SUCCESS payload after the message
+    /// number, or null for REQUEST_FAILURE.
+    /// </summary>
+    public async Task<byte[]?> SendGlobalRequestAsync(string name, bool wantReply, Action<SshWriter>? body, CancellationToken cancellationToken)
+    {
+        using var w = new PooledBufferWriter(128);
+        var sw = new SshWriter(w);
+        sw.WriteByte(MessageNumbers.GlobalRequest);
+        sw.WriteAscii(name);
+        sw.WriteBoolean(wantReply);
+        body?.Invoke(sw);
+        TaskCompletionSource<byte[]?>? tcs = null;
+        if (wantReply)
+        {
+            tcs = new TaskCompletionSource<byte[]?>(TaskCreationOptions.RunContinuationsAsynchronously);
+            lock (_lock)
+            {
+                ThrowIfFailed();
+                _globalRequests.Enqueue(tcs);
+            }
+        }
+
+        await _transport.SendAsync(w.WrittenMemory, cancellationToken).ConfigureAwait(false);
+        return tcs is null ? null : await tcs.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    // ---- dispatch (on the transport's receive loop) ----
+
+    public bool HandlePacket(ReadOnlySpan<byte> payload)
+    {
+        var r = new SshReader(payload);
+        byte msg = r.ReadByte();
+        switch (msg)
+        {
+            case MessageNumbers.ChannelData:
+            {
+                var ch = Lookup(r.ReadUInt32());
+                ch.OnData(r.ReadString());
+                return true;
+            }
+
+            case MessageNumbers.ChannelWindowAdjust:
+                Lookup(r.ReadUInt32()).OnWindowAdjust(r.ReadUInt32());
+                return true;
+            case MessageNumbers.ChannelExtendedData:
+            {
+                var ch = Lookup(r.ReadUInt32());
+                uint type = r.ReadUInt32();
+                ch.OnExtendedData(type, r.ReadString());
+                return true;
+            }
+
+            case MessageNumbers.ChannelEof:
+                Lookup(r.ReadUInt32()).OnEof();
+                return true;
+            case MessageNumbers.ChannelClose:
+                Lookup(r.ReadUInt32()).OnClose();
+                return true;
+            case MessageNumbers.ChannelRequest:
+            {
+                var ch = Lookup(r.ReadUInt32());
+                string type = r.ReadAscii();
+                bool wantReply = r.ReadBoolean();
+                ch.OnRequest(type, wantReply, r.ReadRemaining());
+                return true;
+            }
+
+            case MessageNumbers.ChannelSuccess:
+            case MessageNumbers.ChannelFailure:
+                Lookup(r.ReadUInt32()).OnRequestReply(msg == MessageNumbers.ChannelSuccess);
+                return true;
+            case MessageNumbers.ChannelOpenConfirmation:
+            {
+                var ch = Lookup(r.ReadUInt32());
+                uint sender = r.ReadUInt32();
+                uint window = r.ReadUInt32();
+                uint maxPacket = r.ReadUInt32();
+                if (maxPacket == 0)
+                {
+                    throw new SshProtocolException(DisconnectReason.ProtocolError, $"channel {ch.LocalId} confirmed with a maximum packet size of 0");
+                }
+
+                ch.OnOpenConfirmed(sender, window, maxPacket, _settings.TimeProvider);
+                return true;
+            }
+
+            case MessageNumbers.ChannelOpenFailure:
+            {
+                var ch = Lookup(r.ReadUInt32());
+                var reason = (ChannelOpenFailureReason)r.ReadUInt32();
+                string description = SshTransport.SanitizeForDisplay(r.ReadUtf8());
+                Release(ch);
+                ch.OnOpenFailed(new SshChannelOpenException(ch.ChannelType, reason, description));
+                return true;
+            }
+
+            case MessageNumbers.ChannelOpen:
+                RefuseChannelOpen(ref r);
+                return true;
+            case MessageNumbers.GlobalRequest:
+            {
+                r.ReadAscii(); // hostkeys-00@openssh.com and the like: nothing we act on
+                if (r.ReadBoolean())
+                {
+                    SendDetached([MessageNumbers.RequestFailure]);
+                }
+
+                return true;
+            }
+
+            case MessageNumbers.RequestSuccess:
+            case MessageNumbers.RequestFailure:
+            case MessageNumbers.Unimplemented:
+                CompleteGlobalRequest(msg, r.ReadRemaining());
+                return true;
+            default:
+                return false;
+        }
+    }
+
+    /// <summary>We open no forwarding, so a server's CHANNEL_OPEN is refused (RFC 4254 §5.1).</summary>
+    private void RefuseChannelOpen(ref SshReader r)
+    {
+        r.ReadAscii();
+        uint sender = r.ReadUInt32();
+        using var w = new PooledBufferWriter(64);
+        var sw = new SshWriter(w);
+        sw.WriteByte(MessageNumbers.ChannelOpenFailure);
+        sw.WriteUInt32(sender);
+        sw.WriteUInt32((uint)ChannelOpenFailureReason.AdministrativelyProhibited);
+        sw.WriteUtf8("this client accepts no channels");
+        sw.WriteUtf8("");
+        SendDetached(w.ToArray());
+    }
+
+    private void CompleteGlobalRequest(byte msg, ReadOnlySpan<byte> rest)
+    {
+        TaskCompletionSource<byte[]?>? tcs;
+        lock (_lock)
+        {
+            _globalRequests.TryDequeue(out tcs);
+        }
+
+        if (tcs is null)
+        {
+            if (msg == MessageNumbers.Unimplemented)
+            {
+                return; // an answer to something other than a global request (a keepalive probe already counted)
+            }
+
+            throw new SshProtocolException(DisconnectReason.ProtocolError, $"global request reply {msg} with no request outstanding");
+        }
+
+        tcs.TrySetResult(msg == MessageNumbers.RequestSuccess ? rest.ToArray() : null);
+    }
+
+    private SshChannel Lookup(uint id)
+    {
+        lock (_lock)
+        {
+            if (_channels.TryGetValue(id, out var ch))
+            {
+                return ch;
+            }
+        }
+
+        throw new SshProtocolException(DisconnectReason.ProtocolError, $"message for unknown channel {id}");
+    }
+
+    internal void Release(SshChannel channel)
+    {
+        lock (_lock)
+        {
+            _channels.Remove(channel.LocalId);
+        }
+    }
+
+    /// <summary>
+    /// Sends from a context that must not wait (the receive loop): the send runs on its own; if it fails, the
+    /// transport has failed and every waiter learns why from it.
+    /// </summary>
+    internal void SendDetached(byte[] payload) => _ = SendDetachedAsync(payload);
+
+    private async Task SendDetachedAsync(byte[] payload)
+    {
+        try
+        {
+            await _transport.SendAsync(payload, _stop.Token).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is SshException or OperationCanceledException)
+        {
+            // The transport recorded the cause and fails every waiter with it; nothing more to report here.
+        }
+    }
+
+    public void OnConnectionClosed(SshConnectionException cause)
+    {
+        SshChannel[] channels;
+        TaskCompletionSource<byte[]?>[] requests;
+        lock (_lock)
+        {
+            _failure ??= cause;
+            channels = [.. _channels.Values];
+            _channels.Clear();
+            requests = [.. _globalRequests];
+            _globalRequests.Clear();
+        }
+
+        foreach (var ch in channels)
+        {
+            ch.Fail(cause);
+        }
+
+        foreach (var r in requests)
+        {
+            r.TrySetException(cause);
+        }
+
+        _stop.Cancel();
+    }
+
+    private void ThrowIfFailed()
+    {
+        if (_failure is not null)
+        {
+            throw _failure;
+        }
+
+        if (_transport.Failure is { } f)
+        {
+            throw f;
+        }
+    }
+
+    // ---- keepalive ----
+
+    private void NotePacketsReceived()
+    {
+        long now = _transport.PacketsReceived;
+        if (now != Interlocked.Exchange(ref _lastPacketsReceived, now))
+        {
+            Interlocked.Exchange(ref _lastReceiveTimestamp, _settings.TimeProvider.GetTimestamp());
+            _keepAlive.OnPacketReceived();
+        }
+    }
+
+    private async Task KeepAliveLoopAsync()
+    {
+        TimeSpan tick = _settings.KeepAliveInterval < MaxKeepAliveTick * 4 ? _settings.KeepAliveInterval / 4 : MaxKeepAliveTick;
+        using var timer = new PeriodicTimer(tick, _settings.TimeProvider);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(_stop.Token).ConfigureAwait(false))
+            {
+                NotePacketsReceived();
+                switch (_keepAlive.Tick())
+                {
+                    case KeepAliveAction.SendProbe:
+                        // Detached: a probe stuck behind a blocked socket must not stop us from declaring the peer dead.
+                        _ = SendGlobalRequestAsync("keepalive@openssh.com", true, null, _stop.Token)
+                            .ContinueWith(static t => _ = t.Exception, TaskScheduler.Default);
+                        break;
+                    case KeepAliveAction.Dead:
+                        var dead = new SshConnectionException(
+                            $"the server did not answer {_settings.KeepAliveCountMax} keepalives; nothing received for {_keepAlive.TimeSinceLastReceive.TotalSeconds:0.#} s",
+                            DisconnectReason.ConnectionLost, ClosedBy.Client);
+                        await _transport.FailAsync(dead).ConfigureAwait(false);
+                        return;
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // Stopped because the connection closed; its cause is recorded by the transport.
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _transport.DisposeAsync().ConfigureAwait(false);
+        await _stop.CancelAsync().ConfigureAwait(false);
+        await _keepAliveLoop.ConfigureAwait(false);
+        _stop.Dispose();
+    }
+}
