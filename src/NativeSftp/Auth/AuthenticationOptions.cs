@@ -28,6 +28,9 @@ public sealed class AuthenticationOptions
     /// <summary>Answers keyboard-interactive prompts; return null to give up on the method.</summary>
     public Func<KeyboardInteractiveRequest, CancellationToken, ValueTask<IReadOnlyList<string>?>>? KeyboardInteractive { get; set; }
 
+    /// <summary>Things worth knowing if authentication fails (an agent that could not be reached, say).</summary>
+    public List<string> Notes { get; } = [];
+
     /// <summary>Called with each USERAUTH_BANNER (control characters already replaced).</summary>
     public Action<string>? BannerReceived { get; set; }
 }

@@ -92,8 +92,9 @@ public sealed class UserAuthClient
 
             if (!progressed)
             {
+                string notes = _options.Notes.Count > 0 ? "; " + string.Join("; ", _options.Notes) : "";
                 throw new SshAuthenticationException(
-                    $"authentication as '{_options.UserName}' failed: tried [{string.Join("; ", _tried)}]; the server allows [{string.Join(",", _serverMethods)}]",
+                    $"authentication as '{_options.UserName}' failed: tried [{string.Join("; ", _tried)}]; the server allows [{string.Join(",", _serverMethods)}]{notes}",
                     _tried.ToList(), _serverMethods);
             }
         }
