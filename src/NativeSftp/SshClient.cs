@@ -144,6 +144,9 @@ public sealed class SshClient : IAsyncDisposable
         }
     }
 
+    /// <summary>Opens an SFTP session on a new channel.</summary>
+    public Task<Sftp.SftpClient> OpenSftpAsync(CancellationToken cancellationToken) => Sftp.SftpClient.OpenAsync(Connection, cancellationToken);
+
     /// <summary>Runs a command and collects its output (for small outputs: remote hash commands, probes).</summary>
     public async Task<(int? ExitStatus, byte[] Output, string StandardError)> RunCommandAsync(string command, CancellationToken cancellationToken)
     {

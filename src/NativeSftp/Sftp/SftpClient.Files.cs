@@ -1,0 +1,196 @@
+using System.Runtime.CompilerServices;
+using NativeSftp.Sftp.Protocol;
+using NativeSftp.Sftp.Protocol.Extensions;
+
+namespace NativeSftp.Sftp;
+
+// Every v3 request as a typed async method (draft-ietf-secsh-filexfer-02 §6).
+public sealed partial class SftpClient
+{
+    public async Task<SftpFileHandle> OpenAsync(string path, SftpOpenFlags flags, SftpAttributes? attributes, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        var reply = await RequestAsync(SftpPacketType.Open, path, (w, id) => SftpOpen.Write(w, id, path, flags, attributes), cancellationToken).ConfigureAwait(false);
+        return new SftpFileHandle(SftpHandle.Read(Expect(reply, SftpPacketType.Handle, SftpPacketType.Open, path)), path);
+    }
+
+    /// <summary>Opens with .NET's meanings of <see cref="FileMode"/> and <see cref="FileAccess"/>.</summary>
+    public Task<SftpFileHandle> OpenAsync(string path, FileMode mode, FileAccess access, CancellationToken cancellationToken) =>
+        OpenAsync(path, SftpOpenFlagsMapping.FromFileMode(mode, access), null, cancellationToken);
+
+    /// <summary>Closes a handle and checks the status: a failed CLOSE (the server could not flush) is a failed write.</summary>
+    public async Task CloseAsync(SftpFileHandle handle, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(handle);
+        if (handle.IsClosed)
+        {
+            return;
+        }
+
+        handle.IsClosed = true;
+        var reply = await RequestAsync(SftpPacketType.Close, handle.Path, (w, id) => SftpClose.Write(w, id, handle.Handle), cancellationToken).ConfigureAwait(false);
+        ExpectOk(reply, SftpPacketType.Close, handle.Path);
+    }
+
+    /// <summary>
+    /// Reads at <paramref name="offset"/> into <paramref name="destination"/>. Returns the bytes read, which may be
+    /// fewer than asked (a short read is data, not end of file), or 0 at end of file (STATUS EOF).
+    /// </summary>
+    public async Task<int> ReadAsync(SftpFileHandle handle, ulong offset, Memory<byte> destination, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(handle);
+        if (destination.IsEmpty)
+        {
+            return 0;
+        }
+
+        uint length = (uint)destination.Length;
+        var reply = await RequestAsync(SftpPacketType.Read, handle.Path, (w, id) => SftpRead.Write(w, id, handle.Handle, offset, length), cancellationToken, destination).ConfigureAwait(false);
+        if (reply.Type == SftpPacketType.Data)
+        {
+            return reply.DataLength;
+        }
+
+        var status = SftpStatus.Read(reply.Body);
+        if (status.Code == SftpStatusCode.Eof)
+        {
+            return 0;
+        }
+
+        throw status.IsOk
+            ? new SshProtocolException(DisconnectReason.ProtocolError, "READ answered with STATUS OK")
+            : status.ToException(SftpPacketType.Read, handle.Path);
+    }
+
+    /// <summary>Writes <paramref name="data"/> at <paramref name="offset"/> and waits for (and checks) the server's status.</summary>
+    public async Task WriteAsync(SftpFileHandle handle, ulong offset, ReadOnlyMemory<byte> data, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(handle);
+        var reply = await RequestAsync(SftpPacketType.Write, handle.Path, (w, id) => SftpWrite.Write(w, id, handle.Handle, offset, data.Span), cancellationToken).ConfigureAwait(false);
+        ExpectOk(reply, SftpPacketType.Write, handle.Path);
+    }
+
+    public async Task<SftpAttributes> StatAsync(string path, CancellationToken cancellationToken)
+    {
+        var reply = await RequestAsync(SftpPacketType.Stat, path, (w, id) => SftpStat.Write(w, id, path), cancellationToken).ConfigureAwait(false);
+        return SftpAttributes.ReadReply(Expect(reply, SftpPacketType.Attrs, SftpPacketType.Stat, path));
+    }
+
+    /// <summary>Like <see cref="StatAsync"/> but does not follow a final symbolic link.</summary>
+    public async Task<SftpAttributes> LstatAsync(string path, CancellationToken cancellationToken)
+    {
+        var reply = await RequestAsync(SftpPacketType.Lstat, path, (w, id) => SftpLstat.Write(w, id, path), cancellationToken).ConfigureAwait(false);
+        return SftpAttributes.ReadReply(Expect(reply, SftpPacketType.Attrs, SftpPacketType.Lstat, path));
+    }
+
+    public async Task<SftpAttributes> FstatAsync(SftpFileHandle handle, CancellationToken cancellationToken)
+    {
+        var reply = await RequestAsync(SftpPacketType.Fstat, handle.Path, (w, id) => SftpFstat.Write(w, id, handle.Handle), cancellationToken).ConfigureAwait(false);
+        return SftpAttributes.ReadReply(Expect(reply, SftpPacketType.Attrs, SftpPacketType.Fstat, handle.Path));
+    }
+
+    public async Task SetStatAsync(string path, SftpAttributes attributes, CancellationToken cancellationToken)
+    {
+        var reply = await RequestAsync(SftpPacketType.Setstat, path, (w, id) => SftpSetstat.Write(w, id, path, attributes), cancellationToken).ConfigureAwait(false);
+        ExpectOk(reply, SftpPacketType.Setstat, path);
+    }
+
+    public async Task FsetStatAsync(SftpFileHandle handle, SftpAttributes attributes, CancellationToken cancellationToken)
+    {
+        var reply = await RequestAsync(SftpPacketType.Fsetstat, handle.Path, (w, id) => SftpFsetstat.Write(w, id, handle.Handle, attributes), cancellationToken).ConfigureAwait(false);
+        ExpectOk(reply, SftpPacketType.Fsetstat, handle.Path);
+    }
+
+    /// <summary>Lists a directory (OPENDIR, READDIR until EOF, CLOSE), including "." and "..". The close status is checked.</summary>
+    public async IAsyncEnumerable<SftpNameEntry> ListDirectoryAsync(string path, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        var reply = await RequestAsync(SftpPacketType.Opendir, path, (w, id) => SftpOpendir.Write(w, id, path), cancellationToken).ConfigureAwait(false);
+        var handle = new SftpFileHandle(SftpHandle.Read(Expect(reply, SftpPacketType.Handle, SftpPacketType.Opendir, path)), path);
+        try
+        {
+            while (true)
+            {
+                var batch = await RequestAsync(SftpPacketType.Readdir, path, (w, id) => SftpReaddir.Write(w, id, handle.Handle), cancellationToken).ConfigureAwait(false);
+                if (batch.Type == SftpPacketType.Status)
+                {
+                    var status = SftpStatus.Read(batch.Body);
+                    if (status.Code == SftpStatusCode.Eof)
+                    {
+                        break;
+                    }
+
+                    throw status.IsOk
+                        ? new SshProtocolException(DisconnectReason.ProtocolError, "READDIR answered with STATUS OK")
+                        : status.ToException(SftpPacketType.Readdir, path);
+                }
+
+                foreach (var entry in SftpName.Read(batch.Body))
+                {
+                    yield return entry;
+                }
+            }
+        }
+        finally
+        {
+            // A failed enumeration still closes the handle; the close of a completed one is checked below.
+            if (!handle.IsClosed)
+            {
+                await CloseQuietlyOnErrorAsync(handle).ConfigureAwait(false);
+            }
+        }
+    }
+
+    private async Task CloseQuietlyOnErrorAsync(SftpFileHandle handle)
+    {
+        // Reached on normal completion too; then a failed CLOSE is reported by throwing from the enumeration.
+        await CloseAsync(handle, CancellationToken.None).ConfigureAwait(false);
+    }
+
+    public async Task RemoveAsync(string path, CancellationToken cancellationToken)
+    {
+        var reply = await RequestAsync(SftpPacketType.Remove, path, (w, id) => SftpRemove.Write(w, id, path), cancellationToken).ConfigureAwait(false);
+        ExpectOk(reply, SftpPacketType.Remove, path);
+    }
+
+    public async Task CreateDirectoryAsync(string path, SftpAttributes? attributes, CancellationToken cancellationToken)
+    {
+        var reply = await RequestAsync(SftpPacketType.Mkdir, path, (w, id) => SftpMkdir.Write(w, id, path, attributes), cancellationToken).ConfigureAwait(false);
+        ExpectOk(reply, SftpPacketType.Mkdir, path);
+    }
+
+    public async Task RemoveDirectoryAsync(string path, CancellationToken cancellationToken)
+    {
+        var reply = await RequestAsync(SftpPacketType.Rmdir, path, (w, id) => SftpRmdir.Write(w, id, path), cancellationToken).ConfigureAwait(false);
+        ExpectOk(reply, SftpPacketType.Rmdir, path);
+    }
+
+    /// <summary>The canonical absolute form of <paramref name="path"/> ("." gives the home directory).</summary>
+    public async Task<string> RealPathAsync(string path, CancellationToken cancellationToken)
+    {
+        var reply = await RequestAsync(SftpPacketType.Realpath, path, (w, id) => SftpRealpath.Write(w, id, path), cancellationToken).ConfigureAwait(false);
+        return SftpName.ReadSingle(Expect(reply, SftpPacketType.Name, SftpPacketType.Realpath, path)).Name;
+    }
+
+    /// <summary>
+    /// Plain v3 RENAME: fails when <paramref name="newPath"/> exists (OpenSSH). To replace a target atomically use
+    /// <see cref="PosixRenameAsync"/>.
+    /// </summary>
+    public async Task RenameAsync(string oldPath, string newPath, CancellationToken cancellationToken)
+    {
+        var reply = await RequestAsync(SftpPacketType.Rename, oldPath, (w, id) => SftpRename.Write(w, id, oldPath, newPath), cancellationToken).ConfigureAwait(false);
+        ExpectOk(reply, SftpPacketType.Rename, oldPath);
+    }
+
+    public async Task<string> ReadLinkAsync(string path, CancellationToken cancellationToken)
+    {
+        var reply = await RequestAsync(SftpPacketType.Readlink, path, (w, id) => SftpReadlink.Write(w, id, path), cancellationToken).ConfigureAwait(false);
+        return SftpName.ReadSingle(Expect(reply, SftpPacketType.Name, SftpPacketType.Readlink, path)).Name;
+    }
+
+    /// <summary>Creates <paramref name="linkPath"/> pointing at <paramref name="targetPath"/> (OpenSSH's argument order is handled).</summary>
+    public async Task CreateSymbolicLinkAsync(string linkPath, string targetPath, CancellationToken cancellationToken)
+    {
+        var reply = await RequestAsync(SftpPacketType.Symlink, linkPath, (w, id) => SftpSymlink.Write(w, id, linkPath, targetPath), cancellationToken).ConfigureAwait(false);
+        ExpectOk(reply, SftpPacketType.Symlink, linkPath);
+    }
+}
