@@ -44,6 +44,7 @@ public sealed class SshClient : IAsyncDisposable
             RekeyBytes = options.RekeyBytes,
             RekeyInterval = options.RekeyInterval,
             TimeProvider = options.TimeProvider,
+            Tracer = options.Tracer,
         };
         if (options.KeyExchangeAlgorithms is { } kex)
         {

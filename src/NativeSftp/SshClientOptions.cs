@@ -74,6 +74,9 @@ public sealed class SshClientOptions
 
     public TimeProvider TimeProvider { get; set; } = TimeProvider.System;
 
+    /// <summary>Sees every packet's headers (never payloads); the CLI's --trace writes one line per packet.</summary>
+    public Diagnostics.IPacketTracer? Tracer { get; set; }
+
     internal static string HomeDirectory => Environment.GetFolderPath(Environment.SpecialFolder.UserProfile);
 
     internal IReadOnlyList<string> EffectiveKnownHostsFiles => KnownHostsFiles.Count > 0

@@ -118,7 +118,7 @@ internal sealed class PacketDecoder : IDisposable
             }
 
             int payloadLength = (int)packetLength - paddingLength - 1;
-            packet = new InboundPacket(array, 5, payloadLength, Sequence);
+            packet = new InboundPacket(array, 5, payloadLength, Sequence, total);
             array = null!;
         }
         finally
@@ -164,8 +164,9 @@ internal readonly struct InboundPacket : IDisposable
     private readonly int _offset;
     private readonly int _length;
 
-    public InboundPacket(byte[] array, int offset, int length, uint sequence)
+    public InboundPacket(byte[] array, int offset, int length, uint sequence, int wireLength)
     {
+        WireLength = wireLength;
         _array = array;
         _offset = offset;
         _length = length;
@@ -173,6 +174,7 @@ internal readonly struct InboundPacket : IDisposable
     }
 
     public uint Sequence { get; }
+    public int WireLength { get; }
     public ReadOnlySpan<byte> Payload => _array.AsSpan(_offset, _length);
     public byte MessageNumber => _array![_offset];
 

@@ -184,6 +184,7 @@ public sealed partial class SshTransport
         try
         {
             Algorithms = round.Negotiated;
+            ServerKexInit = round.ServerKexInit;
             _kex = null;
             gate = _kexGate;
             _kexGate = null;

@@ -67,6 +67,7 @@ public sealed partial class SshTransport
                         continue;
                     }
 
+                    Trace(packet.Buffer.AsSpan(PacketEncoder.HeaderSize, payloadLength));
                     int total = _encoder.Seal(packet.Buffer, payloadLength);
                     await WriteSealedLockedAsync(packet.Buffer.AsMemory(0, total)).ConfigureAwait(false);
                     return;
@@ -118,6 +119,7 @@ public sealed partial class SshTransport
         try
         {
             payload.Span.CopyTo(buffer.AsSpan(PacketEncoder.HeaderSize));
+            Trace(payload.Span);
             int total = _encoder.Seal(buffer, payload.Length);
             await WriteSealedLockedAsync(buffer.AsMemory(0, total)).ConfigureAwait(false);
         }
@@ -142,6 +144,15 @@ public sealed partial class SshTransport
 
         Interlocked.Exchange(ref _bytesSent, _encoder.ByteCount);
         Interlocked.Increment(ref _packetsSent);
+    }
+
+    private void Trace(ReadOnlySpan<byte> payload)
+    {
+        if (_settings.Tracer is { } tracer)
+        {
+            // Wire length is known only after sealing; the payload length plus framing is close enough for a trace.
+            tracer.OnPacket(Diagnostics.PacketDirection.Sent, payload, payload.Length + PacketEncoder.HeaderSize, KeyExchangeCount);
+        }
     }
 
     private void ThrowIfFailed()

@@ -68,6 +68,9 @@ public sealed partial class SshTransport : IAsyncDisposable
     public string ServerVersion => Encoding.ASCII.GetString(_serverVersion);
     public string ClientVersion => _settings.ClientVersion;
 
+    /// <summary>The server's most recent KEXINIT: everything it offered (for diagnostics such as <c>nsftp info</c>).</summary>
+    public KexInitMessage? ServerKexInit { get; private set; }
+
     /// <summary>The algorithms of the most recent key exchange.</summary>
     public NegotiatedAlgorithms? Algorithms { get; private set; }
 
@@ -236,6 +239,7 @@ public sealed partial class SshTransport : IAsyncDisposable
                         {
                             Interlocked.Exchange(ref _bytesReceived, _decoder.ByteCount);
                             Interlocked.Increment(ref _packetsReceived);
+                            _settings.Tracer?.OnPacket(Diagnostics.PacketDirection.Received, packet.Payload, packet.WireLength, KeyExchangeCount);
                             await DispatchAsync(packet).ConfigureAwait(false);
                         }
                     }

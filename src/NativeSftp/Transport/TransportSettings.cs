@@ -34,6 +34,9 @@ public sealed class TransportSettings
 
     public TimeProvider TimeProvider { get; set; } = TimeProvider.System;
 
+    /// <summary>Sees every packet's headers (the CLI's --trace); null for none.</summary>
+    public Diagnostics.IPacketTracer? Tracer { get; set; }
+
     /// <summary>Our identification line without CR LF (RFC 4253 §4.2).</summary>
     public string ClientVersion { get; set; } = "SSH-2.0-NativeSftp_" + (typeof(TransportSettings).Assembly.GetName().Version?.ToString(3) ?? "0");
 

@@ -13,8 +13,11 @@ public class RekeyStormTests
 {
     private const int StreamSize = 24 << 20;
 
-    /// <summary>Re-keys we insist on per direction: far below what sshd does (see below), far above a normal run's one.</summary>
-    private const int MinRekeys = 16;
+    /// <summary>
+    /// Re-keys we insist on per direction. sshd checks its limit between bursts of work, so how often it re-keys
+    /// depends on load (15 to 55 for 24 MiB seen here); 5 is well above a normal run's none and below any of those.
+    /// </summary>
+    private const int MinRekeys = 5;
 
     [TestCase("aes128-gcm@openssh.com", null)]
     [TestCase("chacha20-poly1305@openssh.com", null)]
@@ -55,8 +58,6 @@ public class RekeyStormTests
         }
 
         int afterUpload = t.KeyExchangeCount;
-        // sshd checks its limit between bursts of work, so it re-keys less often than every 64 KiB (36-55 times for 24 MiB
-        // here); a storm all the same: dozens of key changes mid-stream.
         Assert.That(afterUpload, Is.GreaterThanOrEqualTo(MinRekeys), "the server re-keyed many times during the upload");
 
         // Download direction: a known repeating stream from the server, checked byte by byte.
