@@ -61,6 +61,29 @@ public class PrimitiveKnownAnswerTests
     }
 
     [Test]
+    public void ChaCha20Xor_FourBlockPath_MatchesSingleBlocks_AcrossThe32BitCounterCarry()
+    {
+        var random = new Random(32);
+        byte[] key = new byte[32];
+        byte[] nonce = new byte[8];
+        random.NextBytes(key);
+        random.NextBytes(nonce);
+        uint[] words = new uint[ChaCha20.KeyWords];
+        ChaCha20.LoadKey(key, words);
+        const ulong Start = 0xFFFFFFFEUL; // blocks ...FE, ...FF, 1_00000000, 1_00000001 in one four-block batch
+
+        byte[] expected = new byte[10 * 64];
+        for (int b = 0; b < 10; b++)
+        {
+            ChaCha20.Block(words, Start + (ulong)b, nonce, expected.AsSpan(b * 64, 64));
+        }
+
+        byte[] actual = new byte[expected.Length];
+        ChaCha20.Xor(words, Start, nonce, new byte[expected.Length], actual);
+        Assert.That(actual, Is.EqualTo(expected));
+    }
+
+    [Test]
     public void Poly1305_MatchesRfc8439Section2_5_2()
     {
         byte[] key = Hex("85d6be7857556d337f4452fe42d506a80103808afb0db2fd4abff6af4149f51b");
