@@ -19,9 +19,17 @@ public class CipherBenchmarks
     private byte[] _mac = null!;
     private uint _seq;
 
-    [Params("aes128-gcm@openssh.com", "aes256-gcm@openssh.com", "chacha20-poly1305@openssh.com",
-        "aes128-ctr+hmac-sha2-256-etm@openssh.com", "aes256-ctr+hmac-sha2-512")]
+    [ParamsSource(nameof(Ciphers))]
     public string Cipher { get; set; } = "";
+
+    /// <summary>
+    /// cipher[+mac] cases; NSFTP_BENCH_CIPHERS (comma-separated) narrows a run to a few, e.g. for a longer job
+    /// on one cipher. The benchmark processes inherit the variable.
+    /// </summary>
+    public static IEnumerable<string> Ciphers() =>
+        Environment.GetEnvironmentVariable("NSFTP_BENCH_CIPHERS")?.Split(',', StringSplitOptions.RemoveEmptyEntries)
+        ?? ["aes128-gcm@openssh.com", "aes256-gcm@openssh.com", "chacha20-poly1305@openssh.com",
+            "aes128-ctr+hmac-sha2-256-etm@openssh.com", "aes256-ctr+hmac-sha2-512"];
 
     /// <summary>32 KiB is a typical SFTP data packet; 256 KiB is OpenSSH's maximum packet size (PACKET_MAX_SIZE).</summary>
     [Params(32 * 1024, 256 * 1024)]

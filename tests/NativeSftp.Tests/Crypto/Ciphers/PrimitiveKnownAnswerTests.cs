@@ -107,7 +107,7 @@ public class PrimitiveKnownAnswerTests
         byte[] message = new byte[length];
         random.NextBytes(key);
         random.NextBytes(message);
-        // Make r and the accumulator large so the final reduction's h >= p branch is exercised.
+        // s all ones makes the final 128-bit addition of s carry through every word.
         key.AsSpan(16).Fill(0xff);
 
         var reference = new BcPoly1305();
