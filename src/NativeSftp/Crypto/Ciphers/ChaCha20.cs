@@ -66,7 +66,8 @@ internal static class ChaCha20
         uint n1 = BinaryPrimitives.ReadUInt32LittleEndian(nonce.Slice(sizeof(uint)));
         Span<byte> block = stackalloc byte[WideBlocks * BlockSize];
         int offset = 0;
-        if (Vector256.IsHardwareAccelerated)
+        // The 4-byte length field skips the wide buffer (and zeroing it) altogether.
+        if (Vector256.IsHardwareAccelerated && source.Length >= WiderBlocks * BlockSize)
         {
             Span<byte> wide = stackalloc byte[WiderBlocks * BlockSize];
             for (; source.Length - offset >= wide.Length; offset += wide.Length, counter += WiderBlocks)
