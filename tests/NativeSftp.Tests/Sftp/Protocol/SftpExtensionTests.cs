@@ -79,6 +79,14 @@ public class SftpExtensionTests
     }
 
     [Test]
+    public void Lsetstat_WritesPathAndAttributes()
+    {
+        // 5 + (4 + 20) + 6 + (4 + 8)
+        Assert.That(Capture(o => SftpLsetstat.Write(o, Id, "/l", new SftpAttributes { AccessTime = 1, ModifyTime = 2 })),
+            Is.EqualTo(Extended(47, "lsetstat@openssh.com", "00000002 2f6c", "00000008 00000001 00000002")));
+    }
+
+    [Test]
     public void ExpandPath_WritesPath()
     {
         // 5 + (4 + 23) + (4 + 3)

@@ -94,7 +94,7 @@ public class SftpFramerTests
     {
         byte[] packet = Bytes("0000000c 67 0000002a 00000003 616263");
         Assert.That(SftpData.TryParseHeader(packet, out var header), Is.True);
-        Assert.That(header, Is.EqualTo(new SftpDataHeader(42, 13, 3)));
+        Assert.That(header, Is.EqualTo(new SftpDataHeader(42, 13, 3, 16)));
         Assert.That(header.PacketSize, Is.EqualTo(packet.Length));
         Assert.That(packet.AsSpan(header.DataOffset, header.DataLength).ToArray(), Is.EqualTo("abc"u8.ToArray()));
     }
@@ -114,16 +114,25 @@ public class SftpFramerTests
         byte[] packet = Bytes("0000000c 67 0000002a 00000003 616263");
         var seq = Sequence(packet, 3, 10);
         Assert.That(SftpData.TryParseHeader(seq, out var header), Is.True);
-        Assert.That(header, Is.EqualTo(new SftpDataHeader(42, 13, 3)));
+        Assert.That(header, Is.EqualTo(new SftpDataHeader(42, 13, 3, 16)));
         Assert.That(SftpData.TryParseHeader(Sequence(packet, 3, 10).Slice(0, 12), out _), Is.False);
     }
 
     [TestCase("0000000c 67 0000002a 00000004")]  // data length longer than the packet holds
-    [TestCase("0000000c 67 0000002a 00000002")]  // shorter: trailing bytes v3 does not define
+    [TestCase("0000000c 67 0000002a 00000001")]  // two bytes short: more trailing bytes than the v6 end-of-file flag
     [TestCase("ffffffff 67 0000002a fffffff6")]  // consistent but over the length limit
     public void DataHeader_Inconsistent_IsProtocolError(string hex)
     {
         Assert.Throws<SshProtocolException>(() => SftpData.TryParseHeader(Bytes(hex), out _));
+    }
+
+    [Test]
+    public void DataHeader_WithTheV6EndOfFileByte_CoversTheWholePacket()
+    {
+        // Some v3 servers append version 6's "bool end-of-file" after the data.
+        byte[] packet = Bytes("0000000d 67 0000002a 00000003 616263 01");
+        Assert.That(SftpData.TryParseHeader(packet, out var header), Is.True);
+        Assert.That(header, Is.EqualTo(new SftpDataHeader(42, 13, 3, 17)));
     }
 
     [Test]

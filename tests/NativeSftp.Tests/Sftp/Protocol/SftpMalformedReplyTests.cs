@@ -61,10 +61,11 @@ public class SftpMalformedReplyTests
     }
 
     [TestCaseSource(nameof(WellFormedBodies))]
-    public void TrailingByte_IsProtocolError(Parser parse, byte[] body, int validPrefixes)
+    public void TrailingBytes_AreProtocolError(Parser parse, byte[] body, int validPrefixes)
     {
-        // For VERSION a lone byte is a cut-short pair, for check-file not a whole hash: an error everywhere.
-        byte[] longer = [.. body, 0x00];
+        // Two bytes: DATA tolerates one (the v6 end-of-file flag). For VERSION they are a cut-short pair, for
+        // check-file not a whole hash: an error everywhere.
+        byte[] longer = [.. body, 0x00, 0x00];
         Assert.Throws<SshProtocolException>(() => parse(longer));
     }
 

@@ -77,6 +77,13 @@ public class SftpReplyParsingTests
     }
 
     [Test]
+    public void Data_WithTheV6EndOfFileByte_IsAccepted_ButTwoTrailingBytesAreNot()
+    {
+        Assert.That(SftpData.Read(Bytes("00000003 616263 01")).ToArray(), Is.EqualTo("abc"u8.ToArray()));
+        Assert.Throws<SshProtocolException>(() => SftpData.Read(Bytes("00000003 616263 0100")));
+    }
+
+    [Test]
     public void Data_Empty_IsAllowed()
     {
         Assert.That(SftpData.Read(Bytes("00000000")).Length, Is.Zero);

@@ -156,6 +156,14 @@ public class SftpServerInteropTests
         Assert.That(lstat.IsSymbolicLink, Is.True);
         var stat = SftpAttributes.ReadReply(await ExpectAsync(SftpPacketType.Attrs, SftpPacketType.Stat, P("link"), (o, id) => SftpStat.Write(o, id, P("link"))));
         Assert.That(stat.IsRegularFile, Is.True);
+
+        // lsetstat@openssh.com changes the link's own times and leaves the target's alone.
+        var times = new SftpAttributes { AccessTime = 1_000_000_000, ModifyTime = 1_000_000_000 };
+        await OkAsync(SftpPacketType.Extended, P("link"), (o, id) => SftpLsetstat.Write(o, id, P("link"), times));
+        var linkAfter = SftpAttributes.ReadReply(await ExpectAsync(SftpPacketType.Attrs, SftpPacketType.Lstat, P("link"), (o, id) => SftpLstat.Write(o, id, P("link"))));
+        var targetAfter = SftpAttributes.ReadReply(await ExpectAsync(SftpPacketType.Attrs, SftpPacketType.Stat, P("link"), (o, id) => SftpStat.Write(o, id, P("link"))));
+        Assert.That(linkAfter.ModifyTime, Is.EqualTo(1_000_000_000u));
+        Assert.That(targetAfter.ModifyTime, Is.Not.EqualTo(1_000_000_000u));
     }
 
     [Test]
