@@ -41,4 +41,8 @@ public readonly record struct SftpStatus(SftpStatusCode Code, string Message, st
     /// <summary>The exception for a non-OK status answering <paramref name="requestType"/> on <paramref name="path"/>.</summary>
     public SftpException ToException(byte requestType, string? path = null) =>
         new(Code, Message, SftpPacketType.NameOf(requestType), path);
+
+    /// <summary>The same for an extension request, named by its extension name ("posix-rename@openssh.com").</summary>
+    public SftpException ToException(string requestName, string? path = null) =>
+        new(Code, Message, requestName, path);
 }

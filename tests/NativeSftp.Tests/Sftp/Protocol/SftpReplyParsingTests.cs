@@ -189,5 +189,10 @@ public class SftpReplyParsingTests
         var ex = s.ToException(SftpPacketType.Open, "/etc/shadow");
         Assert.That(ex.Message, Is.EqualTo("OPEN /etc/shadow failed: SSH_FX_PERMISSION_DENIED (3): Permission denied"));
         Assert.That(Encoding.UTF8.GetByteCount(ex.ServerMessage), Is.EqualTo(17));
+
+        var ext = new SftpStatus(SftpStatusCode.OpUnsupported, "", "").ToException("posix-rename@openssh.com", "/a");
+        Assert.That(ext.Message, Is.EqualTo("posix-rename@openssh.com /a failed: SSH_FX_OP_UNSUPPORTED (8)"));
+        Assert.DoesNotThrow(() => new SftpStatus(SftpStatusCode.Ok, "", "").ThrowIfError(SftpPacketType.Close));
+        Assert.Throws<SftpException>(() => new SftpStatus(SftpStatusCode.Eof, "", "").ThrowIfError(SftpPacketType.Read));
     }
 }
