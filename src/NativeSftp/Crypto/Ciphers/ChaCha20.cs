@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using System.Numerics;
 using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
 using System.Security.Cryptography;
 
 namespace NativeSftp.Crypto.Ciphers;
@@ -22,6 +23,12 @@ internal static class ChaCha20
 
     /// <summary>The original construction's nonce: 64 bits = 8 bytes.</summary>
     public const int NonceSize = 8;
+
+    /// <summary>Blocks computed at once by the vector path: one per 32-bit lane of a Vector128.</summary>
+    private const int WideBlocks = 4;
+
+    /// <summary>Blocks computed at once with 256-bit vectors (AVX2): eight 32-bit lanes.</summary>
+    private const int WiderBlocks = 8;
 
     /// <summary>Key words in the state: words 4..11.</summary>
     public const int KeyWords = KeySize / sizeof(uint);
@@ -57,8 +64,30 @@ internal static class ChaCha20
     {
         uint n0 = BinaryPrimitives.ReadUInt32LittleEndian(nonce);
         uint n1 = BinaryPrimitives.ReadUInt32LittleEndian(nonce.Slice(sizeof(uint)));
-        Span<byte> block = stackalloc byte[BlockSize];
+        Span<byte> block = stackalloc byte[WideBlocks * BlockSize];
         int offset = 0;
+        // The 4-byte length field skips the wide buffer (and zeroing it) altogether.
+        if (Vector256.IsHardwareAccelerated && source.Length >= WiderBlocks * BlockSize)
+        {
+            Span<byte> wide = stackalloc byte[WiderBlocks * BlockSize];
+            for (; source.Length - offset >= wide.Length; offset += wide.Length, counter += WiderBlocks)
+            {
+                CoreX8(keyWords, counter, n0, n1, wide);
+                XorBytes.Xor(source.Slice(offset, wide.Length), wide, destination.Slice(offset, wide.Length));
+            }
+
+            CryptographicOperations.ZeroMemory(wide);
+        }
+
+        if (Vector128.IsHardwareAccelerated)
+        {
+            for (; source.Length - offset >= WideBlocks * BlockSize; offset += WideBlocks * BlockSize, counter += WideBlocks)
+            {
+                CoreX4(keyWords, counter, n0, n1, block);
+                XorBytes.Xor(source.Slice(offset, block.Length), block, destination.Slice(offset, block.Length));
+            }
+        }
+
         while (offset < source.Length)
         {
             Core(keyWords, (uint)counter, (uint)(counter >> 32), n0, n1, block);
@@ -109,6 +138,117 @@ internal static class ChaCha20
         BinaryPrimitives.WriteUInt32LittleEndian(output.Slice(56), x14 + n0);
         BinaryPrimitives.WriteUInt32LittleEndian(output.Slice(60), x15 + n1);
     }
+
+    // Four consecutive blocks at once: lane j of every state vector belongs to block counter + j, so the rounds
+    // are the scalar ones on Vector128 lanes, and the output is transposed back to four 64-byte blocks.
+    private static void CoreX4(ReadOnlySpan<uint> k, ulong counter, uint n0, uint n1, Span<byte> output)
+    {
+        Vector128<uint> c0 = Vector128.Create((uint)counter, (uint)(counter + 1), (uint)(counter + 2), (uint)(counter + 3));
+        Vector128<uint> c1 = Vector128.Create((uint)(counter >> 32), (uint)((counter + 1) >> 32), (uint)((counter + 2) >> 32), (uint)((counter + 3) >> 32));
+
+        Vector128<uint> i0 = Vector128.Create(Sigma0), i1 = Vector128.Create(Sigma1), i2 = Vector128.Create(Sigma2), i3 = Vector128.Create(Sigma3);
+        Vector128<uint> i4 = Vector128.Create(k[0]), i5 = Vector128.Create(k[1]), i6 = Vector128.Create(k[2]), i7 = Vector128.Create(k[3]);
+        Vector128<uint> i8 = Vector128.Create(k[4]), i9 = Vector128.Create(k[5]), i10 = Vector128.Create(k[6]), i11 = Vector128.Create(k[7]);
+        Vector128<uint> i14 = Vector128.Create(n0), i15 = Vector128.Create(n1);
+
+        Vector128<uint> x0 = i0, x1 = i1, x2 = i2, x3 = i3, x4 = i4, x5 = i5, x6 = i6, x7 = i7;
+        Vector128<uint> x8 = i8, x9 = i9, x10 = i10, x11 = i11, x12 = c0, x13 = c1, x14 = i14, x15 = i15;
+        for (int i = 0; i < 10; i++)
+        {
+            QuarterRound(ref x0, ref x4, ref x8, ref x12);
+            QuarterRound(ref x1, ref x5, ref x9, ref x13);
+            QuarterRound(ref x2, ref x6, ref x10, ref x14);
+            QuarterRound(ref x3, ref x7, ref x11, ref x15);
+            QuarterRound(ref x0, ref x5, ref x10, ref x15);
+            QuarterRound(ref x1, ref x6, ref x11, ref x12);
+            QuarterRound(ref x2, ref x7, ref x8, ref x13);
+            QuarterRound(ref x3, ref x4, ref x9, ref x14);
+        }
+
+        Store(x0 + i0, 0, output); Store(x1 + i1, 1, output); Store(x2 + i2, 2, output); Store(x3 + i3, 3, output);
+        Store(x4 + i4, 4, output); Store(x5 + i5, 5, output); Store(x6 + i6, 6, output); Store(x7 + i7, 7, output);
+        Store(x8 + i8, 8, output); Store(x9 + i9, 9, output); Store(x10 + i10, 10, output); Store(x11 + i11, 11, output);
+        Store(x12 + c0, 12, output); Store(x13 + c1, 13, output); Store(x14 + i14, 14, output); Store(x15 + i15, 15, output);
+    }
+
+    // The CoreX4 scheme on eight lanes.
+    private static void CoreX8(ReadOnlySpan<uint> k, ulong counter, uint n0, uint n1, Span<byte> output)
+    {
+        Span<uint> low = stackalloc uint[WiderBlocks];
+        Span<uint> high = stackalloc uint[WiderBlocks];
+        for (int j = 0; j < WiderBlocks; j++)
+        {
+            ulong c = counter + (ulong)j;
+            low[j] = (uint)c;
+            high[j] = (uint)(c >> 32);
+        }
+
+        Vector256<uint> c0 = Vector256.Create((ReadOnlySpan<uint>)low), c1 = Vector256.Create((ReadOnlySpan<uint>)high);
+        Vector256<uint> i0 = Vector256.Create(Sigma0), i1 = Vector256.Create(Sigma1), i2 = Vector256.Create(Sigma2), i3 = Vector256.Create(Sigma3);
+        Vector256<uint> i4 = Vector256.Create(k[0]), i5 = Vector256.Create(k[1]), i6 = Vector256.Create(k[2]), i7 = Vector256.Create(k[3]);
+        Vector256<uint> i8 = Vector256.Create(k[4]), i9 = Vector256.Create(k[5]), i10 = Vector256.Create(k[6]), i11 = Vector256.Create(k[7]);
+        Vector256<uint> i14 = Vector256.Create(n0), i15 = Vector256.Create(n1);
+
+        Vector256<uint> x0 = i0, x1 = i1, x2 = i2, x3 = i3, x4 = i4, x5 = i5, x6 = i6, x7 = i7;
+        Vector256<uint> x8 = i8, x9 = i9, x10 = i10, x11 = i11, x12 = c0, x13 = c1, x14 = i14, x15 = i15;
+        for (int i = 0; i < 10; i++)
+        {
+            QuarterRound(ref x0, ref x4, ref x8, ref x12);
+            QuarterRound(ref x1, ref x5, ref x9, ref x13);
+            QuarterRound(ref x2, ref x6, ref x10, ref x14);
+            QuarterRound(ref x3, ref x7, ref x11, ref x15);
+            QuarterRound(ref x0, ref x5, ref x10, ref x15);
+            QuarterRound(ref x1, ref x6, ref x11, ref x12);
+            QuarterRound(ref x2, ref x7, ref x8, ref x13);
+            QuarterRound(ref x3, ref x4, ref x9, ref x14);
+        }
+
+        Store(x0 + i0, 0, output); Store(x1 + i1, 1, output); Store(x2 + i2, 2, output); Store(x3 + i3, 3, output);
+        Store(x4 + i4, 4, output); Store(x5 + i5, 5, output); Store(x6 + i6, 6, output); Store(x7 + i7, 7, output);
+        Store(x8 + i8, 8, output); Store(x9 + i9, 9, output); Store(x10 + i10, 10, output); Store(x11 + i11, 11, output);
+        Store(x12 + c0, 12, output); Store(x13 + c1, 13, output); Store(x14 + i14, 14, output); Store(x15 + i15, 15, output);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Store(Vector256<uint> word, int index, Span<byte> output)
+    {
+        Store(word.GetLower(), index, output);
+        Store(word.GetUpper(), index, output.Slice(WideBlocks * BlockSize));
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void QuarterRound(ref Vector256<uint> a, ref Vector256<uint> b, ref Vector256<uint> c, ref Vector256<uint> d)
+    {
+        a += b; d = Rotate(d ^ a, 16);
+        c += d; b = Rotate(b ^ c, 12);
+        a += b; d = Rotate(d ^ a, 8);
+        c += d; b = Rotate(b ^ c, 7);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<uint> Rotate(Vector256<uint> x, int bits) => (x << bits) | (x >>> (32 - bits));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Store(Vector128<uint> word, int index, Span<byte> output)
+    {
+        int at = index * sizeof(uint);
+        BinaryPrimitives.WriteUInt32LittleEndian(output.Slice(at), word.GetElement(0));
+        BinaryPrimitives.WriteUInt32LittleEndian(output.Slice(BlockSize + at), word.GetElement(1));
+        BinaryPrimitives.WriteUInt32LittleEndian(output.Slice((2 * BlockSize) + at), word.GetElement(2));
+        BinaryPrimitives.WriteUInt32LittleEndian(output.Slice((3 * BlockSize) + at), word.GetElement(3));
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void QuarterRound(ref Vector128<uint> a, ref Vector128<uint> b, ref Vector128<uint> c, ref Vector128<uint> d)
+    {
+        a += b; d = Rotate(d ^ a, 16);
+        c += d; b = Rotate(b ^ c, 12);
+        a += b; d = Rotate(d ^ a, 8);
+        c += d; b = Rotate(b ^ c, 7);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector128<uint> Rotate(Vector128<uint> x, int bits) => (x << bits) | (x >>> (32 - bits));
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void QuarterRound(ref uint a, ref uint b, ref uint c, ref uint d)

@@ -27,7 +27,8 @@ public readonly ref struct SftpPath
     }
 
     public static implicit operator SftpPath(string text) => new(text);
-    public static implicit operator SftpPath(byte[] bytes) => new(bytes);
+    public static implicit operator SftpPath(byte[] bytes) =>
+        new(bytes ?? throw new ArgumentNullException(nameof(bytes)));
     public static implicit operator SftpPath(ReadOnlySpan<byte> bytes) => new(bytes);
 
     /// <summary>How many bytes the path itself takes (without the string's length prefix).</summary>

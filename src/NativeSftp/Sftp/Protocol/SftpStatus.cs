@@ -29,7 +29,20 @@ public readonly record struct SftpStatus(SftpStatusCode Code, string Message, st
     /// </summary>
     private static string DecodeForDisplay(ReadOnlySpan<byte> bytes) => Encoding.UTF8.GetString(bytes);
 
+    /// <summary>Returns for SSH_FX_OK; otherwise throws the <see cref="SftpException"/> for the request it answered.</summary>
+    public void ThrowIfError(byte requestType, string? path = null)
+    {
+        if (!IsOk)
+        {
+            throw ToException(requestType, path);
+        }
+    }
+
     /// <summary>The exception for a non-OK status answering <paramref name="requestType"/> on <paramref name="path"/>.</summary>
     public SftpException ToException(byte requestType, string? path = null) =>
         new(Code, Message, SftpPacketType.NameOf(requestType), path);
+
+    /// <summary>The same for an extension request, named by its extension name ("posix-rename@openssh.com").</summary>
+    public SftpException ToException(string requestName, string? path = null) =>
+        new(Code, Message, requestName, path);
 }

@@ -60,6 +60,32 @@ public class PrimitiveKnownAnswerTests
         Assert.That(actual, Is.EqualTo(expected));
     }
 
+    // 14 blocks run as one eight-block batch (AVX2), one four-block batch and two single blocks; the two starts
+    // put the 32-bit counter carry inside the eight-block and inside the four-block batch respectively.
+    [TestCase(0xFFFFFFFEUL)]
+    [TestCase(0xFFFFFFF6UL)]
+    public void ChaCha20Xor_VectorPaths_MatchSingleBlocks_AcrossThe32BitCounterCarry(ulong start)
+    {
+        var random = new Random(32);
+        byte[] key = new byte[32];
+        byte[] nonce = new byte[8];
+        random.NextBytes(key);
+        random.NextBytes(nonce);
+        uint[] words = new uint[ChaCha20.KeyWords];
+        ChaCha20.LoadKey(key, words);
+        const int Blocks = 14;
+
+        byte[] expected = new byte[Blocks * 64];
+        for (int b = 0; b < Blocks; b++)
+        {
+            ChaCha20.Block(words, start + (ulong)b, nonce, expected.AsSpan(b * 64, 64));
+        }
+
+        byte[] actual = new byte[expected.Length];
+        ChaCha20.Xor(words, start, nonce, new byte[expected.Length], actual);
+        Assert.That(actual, Is.EqualTo(expected));
+    }
+
     [Test]
     public void Poly1305_MatchesRfc8439Section2_5_2()
     {
@@ -84,7 +110,7 @@ public class PrimitiveKnownAnswerTests
         byte[] message = new byte[length];
         random.NextBytes(key);
         random.NextBytes(message);
-        // Make r and the accumulator large so the final reduction's h >= p branch is exercised.
+        // s all ones makes the final 128-bit addition of s carry through every word.
         key.AsSpan(16).Fill(0xff);
 
         var reference = new BcPoly1305();

@@ -26,7 +26,7 @@ public sealed class SftpCheckFileResult
 }
 
 /// <summary>
-/// check-file-handle / check-file-name (draft-ietf-secsh-filexfer-extensions-00 §3):
+/// check-file-handle / check-file-name (draft-ietf-secsh-filexfer-extensions-00):
 /// <c>string handle-or-filename, string hash-algorithm-list, uint64 start-offset, uint64 length,
 /// uint32 block-size</c>. Reply: EXTENDED_REPLY <c>string "check-file", string hash-algo-used, byte[] hashes</c>
 /// (the hashes run to the end of the packet).

@@ -3,7 +3,7 @@ using System.Buffers;
 namespace NativeSftp.Sftp.Protocol.Extensions;
 
 /// <summary>
-/// copy-data (draft-ietf-secsh-filexfer-extensions-00 §7): <c>string read-from-handle, uint64 read-from-offset,
+/// copy-data (draft-ietf-secsh-filexfer-extensions-00): <c>string read-from-handle, uint64 read-from-offset,
 /// uint64 read-data-length, string write-to-handle, uint64 write-to-offset</c>. A server-side copy; a length of 0
 /// copies to the end of the source. Answered by STATUS.
 /// </summary>

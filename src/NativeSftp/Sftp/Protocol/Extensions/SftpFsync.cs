@@ -2,7 +2,7 @@ using System.Buffers;
 
 namespace NativeSftp.Sftp.Protocol.Extensions;
 
-/// <summary>fsync@openssh.com (OpenSSH PROTOCOL §4.6): <c>string handle</c>; fsync(2) on the open file. Answered by STATUS.</summary>
+/// <summary>fsync@openssh.com (OpenSSH PROTOCOL §4): <c>string handle</c>; fsync(2) on the open file. Answered by STATUS.</summary>
 internal static class SftpFsync
 {
     public static void Write(IBufferWriter<byte> output, uint requestId, ReadOnlySpan<byte> handle)

@@ -3,7 +3,7 @@ using System.Buffers;
 namespace NativeSftp.Sftp.Protocol.Extensions;
 
 /// <summary>
-/// The server's limits@openssh.com answer (OpenSSH PROTOCOL §4.8). Zero means "no limit stated" for that field;
+/// The server's limits@openssh.com answer (OpenSSH PROTOCOL §4). Zero means "no limit stated" for that field;
 /// OpenSSH's sftp-server answers 256 KiB packets, 255 KiB reads and writes, and its open-file limit.
 /// </summary>
 public sealed record SftpServerLimits(ulong MaxPacketLength, ulong MaxReadLength, ulong MaxWriteLength, ulong MaxOpenHandles);

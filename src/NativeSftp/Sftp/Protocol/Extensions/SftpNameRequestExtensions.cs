@@ -3,8 +3,9 @@ using System.Buffers;
 namespace NativeSftp.Sftp.Protocol.Extensions;
 
 /// <summary>
-/// expand-path@openssh.com (OpenSSH PROTOCOL §4.9): <c>string path</c>, expanded like a shell would expand a
-/// leading "~" or "~user", then canonicalised. Answered by a NAME with one entry (parse with
+/// expand-path@openssh.com (OpenSSH PROTOCOL §4): <c>string path</c>, with a leading "~user" expanded from the
+/// passwd entry and a leading "~" or "~/" from the server's starting directory (the login's home under sshd),
+/// then canonicalised like REALPATH. Answered by a NAME with one entry (parse with
 /// <see cref="SftpName.ReadSingle"/>).
 /// </summary>
 internal static class SftpExpandPath
@@ -18,8 +19,9 @@ internal static class SftpExpandPath
 }
 
 /// <summary>
-/// home-directory (draft-ietf-secsh-filexfer-extensions-00 §5): <c>string username</c> (empty for the session's
-/// own user). Answered by a NAME with one entry.
+/// home-directory (draft-ietf-secsh-filexfer-extensions-00): <c>string username</c>. Answered by a NAME with
+/// one entry. OpenSSH looks the name up with getpwnam(3), so an empty name fails with SSH_FX_FAILURE rather than
+/// meaning "me": send the login name, or use expand-path@openssh.com with "~" for our own home.
 /// </summary>
 internal static class SftpHomeDirectory
 {

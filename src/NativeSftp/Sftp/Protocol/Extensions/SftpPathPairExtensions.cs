@@ -12,7 +12,7 @@ internal static class SftpPosixRename
         SftpPathPair.Write(output, requestId, SftpExtensionNames.PosixRename, oldPath, newPath);
 }
 
-/// <summary>hardlink@openssh.com (OpenSSH PROTOCOL §4.5): <c>string oldpath, string newpath</c>; link(2). Answered by STATUS.</summary>
+/// <summary>hardlink@openssh.com (OpenSSH PROTOCOL §4): <c>string oldpath, string newpath</c>; link(2). Answered by STATUS.</summary>
 internal static class SftpHardlink
 {
     public static void Write(IBufferWriter<byte> output, uint requestId, SftpPath oldPath, SftpPath newPath) =>
