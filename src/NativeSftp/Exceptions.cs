@@ -101,3 +101,48 @@ public class HostKeyVerificationException : SshException
     public string? KnownHostsFile { get; init; }
     public int? KnownHostsLine { get; init; }
 }
+
+/// <summary>A transfer did not complete. Nothing is reported as done that is not.</summary>
+public class TransferException : SshException
+{
+    public TransferException(string message, Transfer.TransferPhase phase, long acknowledgedOffset, Exception? inner = null)
+        : base(message, inner)
+    {
+        Phase = phase;
+        AcknowledgedOffset = acknowledgedOffset;
+    }
+
+    public Transfer.TransferPhase Phase { get; }
+
+    /// <summary>Every byte below this offset is acknowledged by the server (uploads) or written locally (downloads).</summary>
+    public long AcknowledgedOffset { get; }
+
+    /// <summary>The offset of the first request that failed, when one did.</summary>
+    public long? FirstFailedOffset { get; init; }
+
+    /// <summary>Each attempt with its cause (resilient transfers).</summary>
+    public IReadOnlyList<Transfer.TransferAttempt> Attempts { get; init; } = [];
+
+    /// <summary>What was stuck when a stall ended the transfer (peer window, requests without replies, silence).</summary>
+    public string? StallDiagnosis { get; init; }
+}
+
+/// <summary>The transfer completed but what arrived is not what was sent.</summary>
+public class TransferVerificationException : TransferException
+{
+    public TransferVerificationException(string message, string method, long expectedSize, long actualSize, string? expectedDigest, string? actualDigest)
+        : base(message, Transfer.TransferPhase.Verifying, 0)
+    {
+        Method = method;
+        ExpectedSize = expectedSize;
+        ActualSize = actualSize;
+        ExpectedDigest = expectedDigest;
+        ActualDigest = actualDigest;
+    }
+
+    public string Method { get; }
+    public long ExpectedSize { get; }
+    public long ActualSize { get; }
+    public string? ExpectedDigest { get; }
+    public string? ActualDigest { get; }
+}

@@ -1,0 +1,96 @@
+namespace NativeSftp.Transfer;
+
+/// <summary>How the end result is checked (TransferResult.VerifyMethod says what was actually used).</summary>
+public enum VerifyMode
+{
+    /// <summary>The strongest method the server allows: check-file, else a remote hash command, else size.</summary>
+    Auto,
+    None,
+    Size,
+    /// <summary>A SHA-256 of the remote file by check-file or a remote command; fails when neither is available.</summary>
+    Sha256,
+    /// <summary>Reads the remote file back and compares hashes (a second transfer: only when asked for).</summary>
+    ReadBack,
+}
+
+/// <summary>Where a transfer is.</summary>
+public enum TransferPhase
+{
+    Connecting,
+    Transferring,
+    Flushing,
+    Verifying,
+    Retrying,
+    Completed,
+}
+
+/// <summary>Options for one file transfer. Defaults are the safe ones.</summary>
+public sealed class TransferOptions
+{
+    public VerifyMode Verify { get; set; } = VerifyMode.Auto;
+
+    /// <summary>Write to a temporary name beside the target and rename at the end (so nobody sees a partial file under the final name).</summary>
+    public bool UseTemporaryName { get; set; } = true;
+
+    /// <summary>Ask the server to fsync before closing, where it supports fsync@openssh.com.</summary>
+    public bool Fsync { get; set; } = true;
+
+    /// <summary>Bytes per READ/WRITE request; null: from limits@openssh.com, else 32 KiB.</summary>
+    public int? ChunkSize { get; set; }
+
+    /// <summary>Requests in flight; null: enough to cover the channel window.</summary>
+    public int? RequestsInFlight { get; set; }
+
+    /// <summary>Parallel segments (each on its own SFTP channel); null: chosen from the file size.</summary>
+    public int? Segments { get; set; }
+
+    /// <summary>Retries after a retryable failure (resilient entry points only).</summary>
+    public int Retries { get; set; } = 5;
+
+    /// <summary>No acknowledged progress for this long ends the attempt with a diagnosis.</summary>
+    public TimeSpan StallTimeout { get; set; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>Continue a partial file left by an earlier run, from an offset proven good.</summary>
+    public bool Resume { get; set; }
+
+    /// <summary>How often progress is reported at most.</summary>
+    public TimeSpan ProgressInterval { get; set; } = TimeSpan.FromMilliseconds(250);
+}
+
+/// <summary>A progress report, at a bounded rate.</summary>
+public sealed record TransferProgress(
+    TransferPhase Phase,
+    long BytesDone,
+    long? TotalBytes,
+    double BytesPerSecond,
+    TimeSpan? EstimatedRemaining,
+    int RequestsInFlight,
+    TimeSpan TimeBlockedOnWindow,
+    int Attempt);
+
+/// <summary>One attempt of a (resilient) transfer.</summary>
+public sealed record TransferAttempt(int Number, long StartOffset, long BytesAcknowledged, TimeSpan Duration, TimeSpan WaitedBefore, string? Failure);
+
+/// <summary>What a completed transfer did, and how it was verified.</summary>
+public sealed class TransferResult
+{
+    public required string Operation { get; init; }
+    public required string LocalPath { get; init; }
+    public required string RemotePath { get; init; }
+    public required long Bytes { get; init; }
+    public required TimeSpan Duration { get; init; }
+    public double BytesPerSecond => Duration > TimeSpan.Zero ? Bytes / Duration.TotalSeconds : 0;
+
+    /// <summary>"none", "size", "sha256 (check-file)", "sha256 (remote sha256sum)", "sha256 (read-back)".</summary>
+    public required string VerifyMethod { get; init; }
+
+    /// <summary>SHA-256 of the data (lower-case hex) when one was computed.</summary>
+    public string? Sha256 { get; init; }
+
+    public int ChunkSize { get; init; }
+    public int RequestsInFlight { get; init; }
+    public int Segments { get; init; } = 1;
+    public long ResumedFrom { get; init; }
+    public Transport.NegotiatedAlgorithms? Algorithms { get; init; }
+    public IReadOnlyList<TransferAttempt> Attempts { get; init; } = [];
+}
