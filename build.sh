@@ -2,6 +2,7 @@
 # NativeSftp build entry point. The README's commands, CI (.ci/run) and developers all go through here.
 #   ./build.sh test    install what is missing, build Release, run every test, print "N passed, N failed"
 #   ./build.sh demo    start a throwaway loopback sshd and show the main job end to end
+#   ./build.sh stress  the long runs: exhaustive matrices and randomized fault injection
 #   ./build.sh bench   micro-benchmarks (BenchmarkDotNet) and, once the transfer engine exists, the throughput comparison
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -46,7 +47,8 @@ cmd_test() {
   mkdir -p "$results"
   say "running tests"
   local rc=0
-  dotnet test "$ROOT/tests/NativeSftp.Tests/NativeSftp.Tests.csproj" -c Release --no-build -nologo \
+  local filter="${NSFTP_TEST_FILTER:-TestCategory!=Stress}"
+  dotnet test "$ROOT/tests/NativeSftp.Tests/NativeSftp.Tests.csproj" -c Release --no-build -nologo --filter "$filter" \
     --logger "trx;LogFileName=results.trx" --logger "console;verbosity=normal" \
     --results-directory "$results" --blame-hang-timeout 8m --blame-hang-dump-type none "$@" || rc=$?
   local trx
@@ -137,8 +139,14 @@ cmd_bench() {
   dotnet run -c Release --project "$ROOT/benchmarks/NativeSftp.Benchmarks" -- --filter "${BENCH_FILTER:-*}" "$@"
 }
 
+# The long randomized and exhaustive runs (not part of ./build.sh test's 15-minute budget).
+cmd_stress() {
+  NSFTP_TEST_FILTER="TestCategory=Stress" cmd_test "$@"
+}
+
 case "${1:-}" in
   test) shift; cmd_test "$@" ;;
+  stress) shift; cmd_stress "$@" ;;
   demo) shift; cmd_demo "$@" ;;
   bench) shift; cmd_bench "$@" ;;
   *) echo "usage: ./build.sh test|demo|bench" >&2; exit 2 ;;

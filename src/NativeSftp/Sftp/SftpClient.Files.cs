@@ -70,6 +70,60 @@ public sealed partial class SftpClient
         ExpectOk(reply, SftpPacketType.Write, handle.Path);
     }
 
+    /// <summary>The most file bytes one WRITE may carry for <paramref name="handle"/>: the server's limit, else the 256 KiB packet bound.</summary>
+    public int MaxWriteLength(SftpFileHandle handle)
+    {
+        ArgumentNullException.ThrowIfNull(handle);
+        long max = SftpWrite.MaxDataLength(handle.Handle.Length);
+        if (Limits is { MaxWriteLength: > 0 } l)
+        {
+            max = (long)Math.Min((ulong)max, l.MaxWriteLength);
+        }
+
+        return (int)max;
+    }
+
+    /// <summary>The most bytes one READ may ask for: the server's limit, else 256 KiB less the DATA header.</summary>
+    public int MaxReadLength
+    {
+        get
+        {
+            long max = SftpProtocolLimits.MaxOutgoingPacketLength - SftpData.HeaderSize;
+            if (Limits is { MaxReadLength: > 0 } l)
+            {
+                max = (long)Math.Min((ulong)max, l.MaxReadLength);
+            }
+
+            return (int)max;
+        }
+    }
+
+    /// <summary>Bytes to reserve in front of file data for <see cref="WriteInPlaceAsync"/>.</summary>
+    public static int WriteHeaderSize(SftpFileHandle handle) => SftpWrite.HeaderSize(handle.Handle.Length);
+
+    /// <summary>
+    /// The data path's WRITE: <paramref name="buffer"/> holds <see cref="WriteHeaderSize"/> spare bytes, then
+    /// <paramref name="dataLength"/> file bytes read straight into it; the header is written in place in front of
+    /// them, so the file bytes are not copied on their way to the channel. Waits for and checks the status.
+    /// </summary>
+    public async Task WriteInPlaceAsync(SftpFileHandle handle, ulong offset, byte[] buffer, int dataLength, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(handle);
+        ArgumentNullException.ThrowIfNull(buffer);
+        int header = WriteHeaderSize(handle);
+        if (dataLength < 0 || header + dataLength > buffer.Length)
+        {
+            throw new ArgumentOutOfRangeException(nameof(dataLength));
+        }
+
+        var reply = await RequestAsync(SftpPacketType.Write, handle.Path, id =>
+        {
+            SftpWrite.WriteHeader(buffer, id, handle.Handle, offset, dataLength);
+            return buffer.AsMemory(0, header + dataLength);
+        }, cancellationToken).ConfigureAwait(false);
+        ExpectOk(reply, SftpPacketType.Write, handle.Path);
+    }
+
     public async Task<SftpAttributes> StatAsync(string path, CancellationToken cancellationToken)
     {
         var reply = await RequestAsync(SftpPacketType.Stat, path, (w, id) => SftpStat.Write(w, id, path), cancellationToken).ConfigureAwait(false);

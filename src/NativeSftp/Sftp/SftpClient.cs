@@ -28,7 +28,14 @@ public sealed partial class SftpClient : IAsyncDisposable
     private uint _nextId;
     private Exception? _failure;
 
-    private SftpClient(ISftpChannel channel) => _channel = channel;
+    private SftpClient(ISftpChannel channel, SshConnection? connection)
+    {
+        _channel = channel;
+        Connection = connection;
+    }
+
+    /// <summary>The SSH connection this session runs on (null over a test stream): remote hash commands use it.</summary>
+    public SshConnection? Connection { get; }
 
     /// <summary>Extensions the server announced in VERSION, in order, with their data (e.g. "posix-rename@openssh.com" = "1").</summary>
     public IReadOnlyDictionary<string, string> Extensions { get; private set; } = new Dictionary<string, string>();
@@ -68,16 +75,16 @@ public sealed partial class SftpClient : IAsyncDisposable
             throw;
         }
 
-        return await StartAsync(new SshChannelSftpChannel(channel), cancellationToken).ConfigureAwait(false);
+        return await StartAsync(new SshChannelSftpChannel(channel), connection, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Runs SFTP over an arbitrary duplex stream (tests use a scripted peer).</summary>
     internal static Task<SftpClient> OpenAsync(Stream stream, CancellationToken cancellationToken) =>
-        StartAsync(new StreamSftpChannel(stream), cancellationToken);
+        StartAsync(new StreamSftpChannel(stream), null, cancellationToken);
 
-    private static async Task<SftpClient> StartAsync(ISftpChannel channel, CancellationToken cancellationToken)
+    private static async Task<SftpClient> StartAsync(ISftpChannel channel, SshConnection? connection, CancellationToken cancellationToken)
     {
-        var client = new SftpClient(channel);
+        var client = new SftpClient(channel, connection);
         try
         {
             await client.InitializeAsync(cancellationToken).ConfigureAwait(false);
@@ -149,6 +156,21 @@ public sealed partial class SftpClient : IAsyncDisposable
     /// <summary>Sends one request written by <paramref name="write"/> and waits for its reply.</summary>
     private async Task<SftpReply> RequestAsync(byte type, string? path, Action<PooledBufferWriter, uint> write, CancellationToken cancellationToken, Memory<byte> readDestination = default)
     {
+        using var w = new PooledBufferWriter(256);
+        return await RequestAsync(type, path, id =>
+        {
+            w.Reset();
+            write(w, id);
+            return w.WrittenMemory;
+        }, cancellationToken, readDestination).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Sends one request whose whole packet <paramref name="buildPacket"/> returns for the id it is given (the data
+    /// path builds WRITE headers in place in front of file bytes), and waits for its reply.
+    /// </summary>
+    private async Task<SftpReply> RequestAsync(byte type, string? path, Func<uint, ReadOnlyMemory<byte>> buildPacket, CancellationToken cancellationToken, Memory<byte> readDestination = default)
+    {
         uint id = NextId();
         var pending = new PendingRequest(type, path, readDestination);
         lock (_pending)
@@ -159,9 +181,7 @@ public sealed partial class SftpClient : IAsyncDisposable
 
         try
         {
-            using var w = new PooledBufferWriter(256);
-            write(w, id);
-            await SendAsync(w.WrittenMemory, cancellationToken).ConfigureAwait(false);
+            await SendAsync(buildPacket(id), cancellationToken).ConfigureAwait(false);
         }
         catch (Exception e) when (e is OperationCanceledException or ArgumentException)
         {

@@ -1,0 +1,99 @@
+using NativeSftp.Connection;
+
+namespace NativeSftp.Transfer;
+
+/// <summary>
+/// Counts bytes done and reports <see cref="TransferProgress"/> at a bounded rate with a smoothed rate and ETA,
+/// plus the flow figures that say why a transfer is slow. Also the clock the stall detector reads.
+/// </summary>
+internal sealed class ProgressTracker : IAsyncDisposable
+{
+    /// <summary>Weight of the newest sample in the smoothed rate (an exponential moving average over ~5 samples).</summary>
+    private const double RateSmoothing = 0.2;
+
+    private readonly IProgress<TransferProgress>? _progress;
+    private readonly TimeProvider _time;
+    private readonly long? _total;
+    private readonly CancellationTokenSource _stop = new();
+    private readonly Task _loop;
+    private readonly Func<(int InFlight, TimeSpan Blocked)>? _flow;
+    private long _done;
+    private long _lastProgressTimestamp;
+    private double _rate;
+
+    public ProgressTracker(IProgress<TransferProgress>? progress, long? total, long initialDone, TimeSpan interval, TimeProvider time, Func<(int, TimeSpan)>? flow)
+    {
+        _progress = progress;
+        _total = total;
+        _done = initialDone;
+        _time = time;
+        _flow = flow;
+        _lastProgressTimestamp = time.GetTimestamp();
+        _loop = progress is null ? Task.CompletedTask : Task.Run(() => LoopAsync(interval));
+    }
+
+    public TransferPhase Phase { get; set; } = TransferPhase.Transferring;
+    public int Attempt { get; set; } = 1;
+    public long Done => Interlocked.Read(ref _done);
+    public double Rate => _rate;
+
+    /// <summary>Time since bytes were last acknowledged (the stall detector's input).</summary>
+    public TimeSpan SinceLastProgress => _time.GetElapsedTime(Interlocked.Read(ref _lastProgressTimestamp));
+
+    public void Add(long bytes)
+    {
+        Interlocked.Add(ref _done, bytes);
+        Interlocked.Exchange(ref _lastProgressTimestamp, _time.GetTimestamp());
+    }
+
+    private async Task LoopAsync(TimeSpan interval)
+    {
+        using var timer = new PeriodicTimer(interval, _time);
+        long lastDone = Done;
+        long last = _time.GetTimestamp();
+        try
+        {
+            while (await timer.WaitForNextTickAsync(_stop.Token).ConfigureAwait(false))
+            {
+                long now = _time.GetTimestamp();
+                long done = Done;
+                double seconds = _time.GetElapsedTime(last, now).TotalSeconds;
+                if (seconds > 0)
+                {
+                    double sample = (done - lastDone) / seconds;
+                    _rate = _rate == 0 ? sample : (RateSmoothing * sample) + ((1 - RateSmoothing) * _rate);
+                }
+
+                lastDone = done;
+                last = now;
+                Report();
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // Stopped at the end of the transfer.
+        }
+    }
+
+    public void Report()
+    {
+        if (_progress is null)
+        {
+            return;
+        }
+
+        var (inFlight, blocked) = _flow?.Invoke() ?? (0, TimeSpan.Zero);
+        TimeSpan? eta = _total is long t && _rate > 0 ? TimeSpan.FromSeconds(Math.Max(0, t - Done) / _rate) : null;
+        _progress.Report(new TransferProgress(Phase, Done, _total, _rate, eta, inFlight, blocked, Attempt));
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _stop.CancelAsync().ConfigureAwait(false);
+        await _loop.ConfigureAwait(false);
+        _stop.Dispose();
+    }
+
+    internal static (int, TimeSpan) FlowOf(SshChannel? channel, Func<int> inFlight) =>
+        (inFlight(), channel?.Counters.TimeBlockedOnPeerWindow ?? TimeSpan.Zero);
+}

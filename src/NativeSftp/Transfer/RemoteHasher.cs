@@ -1,0 +1,157 @@
+using System.Text;
+using NativeSftp.Connection;
+using NativeSftp.Sftp;
+using NativeSftp.Sftp.Protocol.Extensions;
+
+namespace NativeSftp.Transfer;
+
+/// <summary>A remote file's SHA-256 and how it was obtained.</summary>
+public sealed record RemoteHash(string Sha256Hex, string Method);
+
+/// <summary>
+/// Computes a remote file's SHA-256 (whole, or a prefix) by the best means the server allows: the check-file
+/// extension, else a hash command over an exec channel on the same connection. The command is found by hashing
+/// empty input with each candidate and checking the well-known digest, so a command that exists but prints
+/// something else is never trusted. Paths are single-quoted for the POSIX shell.
+/// </summary>
+public static class RemoteHasher
+{
+    /// <summary>SHA-256 of the empty string: what a working command must print for empty input.</summary>
+    public const string EmptySha256 = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
+
+    /// <summary>Candidates, most common first: GNU coreutils, Perl's shasum (macOS), OpenSSL, BSD sha256.</summary>
+    private static readonly string[] Commands = ["sha256sum", "shasum -a 256", "openssl dgst -sha256 -r", "sha256 -q"];
+
+    private static readonly TimeSpan ProbeTimeout = TimeSpan.FromSeconds(20);
+
+    /// <summary>The hash command found on a connection (null: none works), cached per connection.</summary>
+    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<SshConnection, Task<(string? Command, string Why)>> Found = new();
+
+    /// <summary>Whether a SHA-256 can be computed at all (check-file or a working command).</summary>
+    public static async Task<bool> IsAvailableAsync(SftpClient sftp, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(sftp);
+        if (sftp.Supports(SftpExtensionNames.CheckFileName))
+        {
+            return true;
+        }
+
+        return sftp.Connection is { } c && (await FindCommandAsync(c, ct).ConfigureAwait(false)).Command is not null;
+    }
+
+    /// <summary>
+    /// SHA-256 of the first <paramref name="length"/> bytes of <paramref name="path"/> (null: the whole file).
+    /// Throws <see cref="NotSupportedException"/> saying why when no method works (no check-file, no shell access,
+    /// no hash command).
+    /// </summary>
+    public static async Task<RemoteHash> ComputeAsync(SftpClient sftp, string path, long? length, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(sftp);
+        ArgumentNullException.ThrowIfNull(path);
+        if (sftp.Supports(SftpExtensionNames.CheckFileName))
+        {
+            var r = await sftp.CheckFileAsync(path, 0, length is long l ? (ulong)l : 0, 0, ct).ConfigureAwait(false);
+            if (r.Algorithm == "sha256" && r.Count == 1)
+            {
+                return new RemoteHash(Convert.ToHexStringLower(r.GetHash(0)), "sha256 (check-file)");
+            }
+        }
+
+        if (sftp.Connection is not { } connection)
+        {
+            throw new NotSupportedException("the server has no check-file extension and no SSH connection is available for a hash command");
+        }
+
+        var (command, why) = await FindCommandAsync(connection, ct).ConfigureAwait(false);
+        if (command is null)
+        {
+            throw new NotSupportedException($"cannot hash {path} on the server: no check-file extension, and {why}");
+        }
+
+        string quoted = ShellQuote(path);
+        string line = length is long n
+            ? $"head -c {n} {quoted} | {command}"
+            : $"{command} < {quoted}";
+        var (status, output, stderr) = await RunAsync(connection, line, ct).ConfigureAwait(false);
+        string digest = ParseDigest(output);
+        if (status != 0 || digest.Length != 64)
+        {
+            throw new SftpRemoteCommandException($"the remote hash command '{line}' failed (exit {status?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "none"}): {stderr.Trim()}");
+        }
+
+        return new RemoteHash(digest, $"sha256 (remote {command.Split(' ')[0]})");
+    }
+
+    private static Task<(string? Command, string Why)> FindCommandAsync(SshConnection connection, CancellationToken ct) =>
+        Found.GetValue(connection, c => ProbeAsync(c)).WaitAsync(ct);
+
+    /// <summary>Runs once per connection (bounded by <see cref="ProbeTimeout"/> per candidate, not by any one caller's token).</summary>
+    private static async Task<(string? Command, string Why)> ProbeAsync(SshConnection connection)
+    {
+        var ct = CancellationToken.None;
+        var reasons = new List<string>();
+        foreach (string command in Commands)
+        {
+            try
+            {
+                using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
+                timeout.CancelAfter(ProbeTimeout);
+                var (status, output, stderr) = await RunAsync(connection, command, timeout.Token).ConfigureAwait(false);
+                if (status == 0 && ParseDigest(output) == EmptySha256)
+                {
+                    return (command, "");
+                }
+
+                reasons.Add($"'{command}' exited {status?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "without a status"}{(stderr.Length > 0 ? ": " + stderr.Trim() : "")}");
+            }
+            catch (SshChannelException e)
+            {
+                // The server refused exec (no shell for this account, ForceCommand internal-sftp, ...): no candidate will work.
+                return (null, $"the account cannot run commands ({e.Message})");
+            }
+        }
+
+        return (null, "no hash command works on the server: " + string.Join("; ", reasons));
+    }
+
+    private static async Task<(int? Status, string Output, string Stderr)> RunAsync(SshConnection connection, string command, CancellationToken ct)
+    {
+        await using var ch = await connection.ExecAsync(command, ct).ConfigureAwait(false);
+        await ch.SendEofAsync(ct).ConfigureAwait(false);
+        var sb = new StringBuilder();
+        byte[] buffer = new byte[4096];
+        int n;
+        // A digest line is short; a command that prints more than 64 KiB is not one we want to parse.
+        const int MaxOutput = 64 * 1024;
+        while ((n = await ch.ReadAsync(buffer, ct).ConfigureAwait(false)) > 0)
+        {
+            if (sb.Length < MaxOutput)
+            {
+                sb.Append(Encoding.ASCII.GetString(buffer, 0, n));
+            }
+        }
+
+        int? status = await ch.ExitStatus.WaitAsync(ct).ConfigureAwait(false);
+        return (status, sb.ToString(), ch.StandardError);
+    }
+
+    /// <summary>The first whitespace-separated word, lower-case, if it is 64 hex digits.</summary>
+    private static string ParseDigest(string output)
+    {
+        string first = output.TrimStart().Split([' ', '\t', '\n', '\r', '*'], 2, StringSplitOptions.RemoveEmptyEntries).FirstOrDefault() ?? "";
+        return first.Length == 64 && first.All(Uri.IsHexDigit) ? first.ToLowerInvariant() : "";
+    }
+
+    /// <summary>POSIX shell single quotes: everything literal; a ' inside becomes '\''.</summary>
+    public static string ShellQuote(string s)
+    {
+        ArgumentNullException.ThrowIfNull(s);
+        return "'" + s.Replace("'", "'\\''", StringComparison.Ordinal) + "'";
+    }
+}
+
+/// <summary>A command run on the server for us failed.</summary>
+public sealed class SftpRemoteCommandException : SshException
+{
+    public SftpRemoteCommandException(string message) : base(message) { }
+}

@@ -1,0 +1,522 @@
+using System.Diagnostics;
+using System.Security.Cryptography;
+using Microsoft.Win32.SafeHandles;
+using NativeSftp.Sftp;
+using NativeSftp.Sftp.Protocol;
+using NativeSftp.Sftp.Protocol.Extensions;
+
+namespace NativeSftp.Transfer;
+
+/// <summary>
+/// Single-file upload and download on an open SFTP session: pipelined, verified, through a temporary name, with
+/// parallel segments on extra channels of the same connection. Loud or complete: it returns only when every byte
+/// was acknowledged, the close succeeded and the verification asked for passed.
+/// </summary>
+public static class SftpFileTransfer
+{
+    /// <summary>
+    /// The temporary name an upload writes before the rename: ".&lt;name&gt;.nsftp-part" beside the target.
+    /// Deterministic, so a later run can find and resume it; hidden, so directory listings don't show it.
+    /// </summary>
+    public static string TemporaryRemoteName(string remotePath)
+    {
+        ArgumentNullException.ThrowIfNull(remotePath);
+        int slash = remotePath.LastIndexOf('/');
+        return slash < 0 ? "." + remotePath + PartSuffix : remotePath[..(slash + 1)] + "." + remotePath[(slash + 1)..] + PartSuffix;
+    }
+
+    /// <summary>The temporary local name a download writes before moving it over the target.</summary>
+    public static string TemporaryLocalName(string localPath) => localPath + PartSuffix;
+
+    internal const string PartSuffix = ".nsftp-part";
+
+    public static async Task<TransferResult> UploadFileAsync(this SftpClient sftp, string localPath, string remotePath,
+        TransferOptions? options = null, IProgress<TransferProgress>? progress = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(sftp);
+        ArgumentNullException.ThrowIfNull(localPath);
+        ArgumentNullException.ThrowIfNull(remotePath);
+        options ??= new TransferOptions();
+        var clock = Stopwatch.StartNew();
+        var info = new FileInfo(localPath);
+        if (!info.Exists)
+        {
+            throw new FileNotFoundException($"local file {localPath} does not exist", localPath);
+        }
+
+        long size = info.Length;
+        DateTime mtime = info.LastWriteTimeUtc;
+        string target = options.UseTemporaryName ? TemporaryRemoteName(remotePath) : remotePath;
+
+        using var local = File.OpenHandle(localPath, FileMode.Open, FileAccess.Read, FileShare.Read, FileOptions.Asynchronous | FileOptions.SequentialScan);
+        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        var handle = await sftp.OpenAsync(target, SftpOpenFlags.Write | SftpOpenFlags.Create | SftpOpenFlags.Truncate, null, cancellationToken).ConfigureAwait(false);
+        int chunk = TransferPlanner.ChunkSize(options.ChunkSize, sftp.MaxWriteLength(handle), sftp.Limits is not null);
+        long window = sftp.Channel?.Counters.PeerWindow ?? 2 * 1024 * 1024;
+        int depth = TransferPlanner.Depth(options.RequestsInFlight, window, chunk);
+        int segments = options.Segments is null && size < 2 * TransferPlanner.MinSegmentSize
+            ? 1
+            : TransferPlanner.Segments(options.Segments, size, window, await MeasureRoundTripAsync(sftp, cancellationToken).ConfigureAwait(false));
+
+        await using var tracker = new ProgressTracker(progress, size, 0, options.ProgressInterval, TimeProvider.System,
+            () => ProgressTracker.FlowOf(sftp.Channel, () => sftp.RequestsInFlight));
+        try
+        {
+            if (segments <= 1)
+            {
+                await new PipelinedUpload(sftp, handle, local, chunk, depth, hash, tracker).RunAsync(0, size, cancellationToken).ConfigureAwait(false);
+            }
+            else
+            {
+                await UploadSegmentsAsync(sftp, handle, local, size, chunk, depth, segments, hash, tracker, cancellationToken).ConfigureAwait(false);
+            }
+
+            tracker.Phase = TransferPhase.Flushing;
+            tracker.Report();
+            if (options.Fsync && sftp.Supports(SftpExtensionNames.Fsync))
+            {
+                await sftp.FsyncAsync(handle, cancellationToken).ConfigureAwait(false);
+            }
+        }
+        catch
+        {
+            await CloseAfterFailureAsync(sftp, handle).ConfigureAwait(false);
+            throw;
+        }
+
+        await sftp.CloseAsync(handle, cancellationToken).ConfigureAwait(false);
+        var after = new FileInfo(localPath);
+        if (after.Length != size || after.LastWriteTimeUtc != mtime)
+        {
+            throw new TransferException($"{localPath} changed while it was being uploaded (size {size} → {after.Length}); the upload is not trustworthy and was not renamed into place",
+                TransferPhase.Transferring, 0);
+        }
+
+        string digest = Convert.ToHexStringLower(hash.GetHashAndReset());
+
+        // Verify the temporary file before it takes the final name, so a bad copy never appears there.
+        tracker.Phase = TransferPhase.Verifying;
+        tracker.Report();
+        string method = await VerifyRemoteAsync(sftp, target, size, digest, options.Verify, cancellationToken).ConfigureAwait(false);
+
+        if (options.UseTemporaryName)
+        {
+            await RenameIntoPlaceAsync(sftp, target, remotePath, cancellationToken).ConfigureAwait(false);
+        }
+
+        tracker.Phase = TransferPhase.Completed;
+        tracker.Report();
+        return new TransferResult
+        {
+            Operation = "upload",
+            LocalPath = localPath,
+            RemotePath = remotePath,
+            Bytes = size,
+            Duration = clock.Elapsed,
+            VerifyMethod = method,
+            Sha256 = digest,
+            ChunkSize = chunk,
+            RequestsInFlight = depth,
+            Segments = segments,
+            Algorithms = sftp.Connection?.Transport.Algorithms,
+        };
+    }
+
+    public static async Task<TransferResult> DownloadFileAsync(this SftpClient sftp, string remotePath, string localPath,
+        TransferOptions? options = null, IProgress<TransferProgress>? progress = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(sftp);
+        ArgumentNullException.ThrowIfNull(remotePath);
+        ArgumentNullException.ThrowIfNull(localPath);
+        options ??= new TransferOptions();
+        var clock = Stopwatch.StartNew();
+        var handle = await sftp.OpenAsync(remotePath, SftpOpenFlags.Read, null, cancellationToken).ConfigureAwait(false);
+        string temp = options.UseTemporaryName ? TemporaryLocalName(localPath) : localPath;
+        string digest;
+        long size;
+        int chunk, depth, segments;
+        try
+        {
+            var attrs = await sftp.FstatAsync(handle, cancellationToken).ConfigureAwait(false);
+            if (attrs.Size is not ulong remoteSize)
+            {
+                throw new TransferException($"the server gives no size for {remotePath}; a download that cannot be checked against a size is refused",
+                    TransferPhase.Transferring, 0);
+            }
+
+            size = (long)remoteSize;
+            chunk = TransferPlanner.ChunkSize(options.ChunkSize, sftp.MaxReadLength, sftp.Limits is not null);
+            long window = sftp.Channel?.Counters.LocalWindow ?? 16 * 1024 * 1024;
+            depth = TransferPlanner.Depth(options.RequestsInFlight, window, chunk);
+            segments = options.Segments is null && size < 2 * TransferPlanner.MinSegmentSize
+                ? 1
+                : TransferPlanner.Segments(options.Segments, size, window, await MeasureRoundTripAsync(sftp, cancellationToken).ConfigureAwait(false));
+
+            await using var tracker = new ProgressTracker(progress, size, 0, options.ProgressInterval, TimeProvider.System,
+                () => ProgressTracker.FlowOf(sftp.Channel, () => sftp.RequestsInFlight));
+            using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+            await using (var file = new FileStream(temp, FileMode.Create, FileAccess.ReadWrite, FileShare.None, 0, FileOptions.Asynchronous))
+            {
+                if (segments <= 1)
+                {
+                    await new PipelinedDownload(sftp, handle, file.SafeFileHandle, chunk, depth, hash, tracker).RunAsync(0, size, cancellationToken).ConfigureAwait(false);
+                }
+                else
+                {
+                    await DownloadSegmentsAsync(sftp, remotePath, file.SafeFileHandle, size, chunk, depth, segments, tracker, cancellationToken).ConfigureAwait(false);
+                    await HashFileAsync(file.SafeFileHandle, size, hash, cancellationToken).ConfigureAwait(false);
+                }
+
+                // One more READ at the end: data there means the file grew while we read it.
+                byte[] probe = new byte[1];
+                if (await sftp.ReadAsync(handle, (ulong)size, probe, cancellationToken).ConfigureAwait(false) != 0)
+                {
+                    throw new TransferException($"{remotePath} grew while it was being downloaded (more than {size} bytes)", TransferPhase.Transferring, size);
+                }
+
+                tracker.Phase = TransferPhase.Flushing;
+                tracker.Report();
+                file.Flush(flushToDisk: true);
+                if (file.Length != size)
+                {
+                    throw new TransferException($"{temp} holds {file.Length} bytes after writing {size}", TransferPhase.Flushing, 0);
+                }
+            }
+
+            await sftp.CloseAsync(handle, cancellationToken).ConfigureAwait(false);
+            digest = Convert.ToHexStringLower(hash.GetHashAndReset());
+            tracker.Phase = TransferPhase.Verifying;
+            tracker.Report();
+            string method = await VerifyDownloadAsync(sftp, remotePath, temp, size, digest, options.Verify, cancellationToken).ConfigureAwait(false);
+            if (options.UseTemporaryName)
+            {
+                File.Move(temp, localPath, overwrite: true);
+            }
+
+            tracker.Phase = TransferPhase.Completed;
+            tracker.Report();
+            return new TransferResult
+            {
+                Operation = "download",
+                LocalPath = localPath,
+                RemotePath = remotePath,
+                Bytes = size,
+                Duration = clock.Elapsed,
+                VerifyMethod = method,
+                Sha256 = digest,
+                ChunkSize = chunk,
+                RequestsInFlight = depth,
+                Segments = segments,
+                Algorithms = sftp.Connection?.Transport.Algorithms,
+            };
+        }
+        catch
+        {
+            await CloseAfterFailureAsync(sftp, handle).ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    private static async Task UploadSegmentsAsync(SftpClient sftp, SftpFileHandle handle, SafeFileHandle local, long size, int chunk, int depth, int segments,
+        IncrementalHash hash, ProgressTracker tracker, CancellationToken ct)
+    {
+        var ranges = TransferPlanner.Split(size, segments, chunk);
+        var sessions = await OpenExtraSessionsAsync(sftp, ranges.Length - 1, ct).ConfigureAwait(false);
+        var handles = new List<SftpFileHandle>();
+        try
+        {
+            foreach (var s in sessions)
+            {
+                handles.Add(await s.OpenAsync(handle.Path, SftpOpenFlags.Write, null, ct).ConfigureAwait(false));
+            }
+
+            // Segments run out of order, so the whole-file hash comes from a sequential read alongside (the page
+            // cache usually serves it).
+            var hashing = HashFileAsync(local, size, hash, ct);
+            var work = new List<Task> { new PipelinedUpload(sftp, handle, local, chunk, depth, null, tracker).RunAsync(ranges[0].Start, ranges[0].End, ct) };
+            for (int i = 1; i < ranges.Length; i++)
+            {
+                work.Add(new PipelinedUpload(sessions[i - 1], handles[i - 1], local, chunk, depth, null, tracker).RunAsync(ranges[i].Start, ranges[i].End, ct));
+            }
+
+            await WhenAllFirstErrorAsync(work).ConfigureAwait(false);
+            await hashing.ConfigureAwait(false);
+            for (int i = 0; i < handles.Count; i++)
+            {
+                await sessions[i].CloseAsync(handles[i], ct).ConfigureAwait(false);
+            }
+        }
+        finally
+        {
+            foreach (var s in sessions)
+            {
+                await s.DisposeAsync().ConfigureAwait(false);
+            }
+        }
+    }
+
+    private static async Task DownloadSegmentsAsync(SftpClient sftp, string remotePath, SafeFileHandle local, long size, int chunk, int depth, int segments,
+        ProgressTracker tracker, CancellationToken ct)
+    {
+        var ranges = TransferPlanner.Split(size, segments, chunk);
+        var sessions = await OpenExtraSessionsAsync(sftp, ranges.Length, ct).ConfigureAwait(false);
+        try
+        {
+            var work = new List<Task>();
+            for (int i = 0; i < ranges.Length; i++)
+            {
+                var s = sessions[i];
+                var (start, end) = ranges[i];
+                work.Add(Task.Run(async () =>
+                {
+                    var h = await s.OpenAsync(remotePath, SftpOpenFlags.Read, null, ct).ConfigureAwait(false);
+                    await new PipelinedDownload(s, h, local, chunk, depth, null, tracker).RunAsync(start, end, ct).ConfigureAwait(false);
+                    await s.CloseAsync(h, ct).ConfigureAwait(false);
+                }, ct));
+            }
+
+            await WhenAllFirstErrorAsync(work).ConfigureAwait(false);
+        }
+        finally
+        {
+            foreach (var s in sessions)
+            {
+                await s.DisposeAsync().ConfigureAwait(false);
+            }
+        }
+    }
+
+    private static async Task<List<SftpClient>> OpenExtraSessionsAsync(SftpClient sftp, int count, CancellationToken ct)
+    {
+        var connection = sftp.Connection ?? throw new NotSupportedException("parallel segments need an SSH connection to open more channels on");
+        var list = new List<SftpClient>();
+        try
+        {
+            for (int i = 0; i < count; i++)
+            {
+                list.Add(await SftpClient.OpenAsync(connection, ct).ConfigureAwait(false));
+            }
+        }
+        catch
+        {
+            foreach (var s in list)
+            {
+                await s.DisposeAsync().ConfigureAwait(false);
+            }
+
+            throw;
+        }
+
+        return list;
+    }
+
+    /// <summary>Waits for all; throws the first failure (by completion order) after every task has finished.</summary>
+    private static async Task WhenAllFirstErrorAsync(List<Task> tasks)
+    {
+        Exception? first = null;
+        var remaining = new List<Task>(tasks);
+        while (remaining.Count > 0)
+        {
+            var done = await Task.WhenAny(remaining).ConfigureAwait(false);
+            remaining.Remove(done);
+            if (done.Exception is { } e && first is null)
+            {
+                first = e.InnerException ?? e;
+            }
+        }
+
+        if (first is not null)
+        {
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(first);
+        }
+    }
+
+    private static async Task HashFileAsync(SafeFileHandle file, long size, IncrementalHash hash, CancellationToken ct)
+    {
+        byte[] buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(1024 * 1024);
+        try
+        {
+            long offset = 0;
+            while (offset < size)
+            {
+                int n = await RandomAccess.ReadAsync(file, buffer.AsMemory(0, (int)Math.Min(buffer.Length, size - offset)), offset, ct).ConfigureAwait(false);
+                if (n == 0)
+                {
+                    throw new TransferException($"the file ended at {offset} while hashing {size} bytes", TransferPhase.Verifying, offset);
+                }
+
+                hash.AppendData(buffer, 0, n);
+                offset += n;
+            }
+        }
+        finally
+        {
+            System.Buffers.ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    /// <summary>The round trip of one cheap request (a STAT of "."), for choosing segments.</summary>
+    private static async Task<TimeSpan> MeasureRoundTripAsync(SftpClient sftp, CancellationToken ct)
+    {
+        var sw = Stopwatch.StartNew();
+        await sftp.StatAsync(".", ct).ConfigureAwait(false);
+        return sw.Elapsed;
+    }
+
+    private static async Task CloseAfterFailureAsync(SftpClient sftp, SftpFileHandle handle)
+    {
+        if (handle.IsClosed)
+        {
+            return;
+        }
+
+        try
+        {
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+            await sftp.CloseAsync(handle, timeout.Token).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is SshException or OperationCanceledException)
+        {
+            // The transfer already failed with its own cause, which is what the caller gets; a CLOSE that also
+            // fails (a dead session, say) adds nothing to it.
+        }
+    }
+
+    private static async Task RenameIntoPlaceAsync(SftpClient sftp, string temp, string target, CancellationToken ct)
+    {
+        if (sftp.Supports(SftpExtensionNames.PosixRename))
+        {
+            await sftp.PosixRenameAsync(temp, target, ct).ConfigureAwait(false);
+            return;
+        }
+
+        // Plain v3 RENAME fails on an existing target (OpenSSH) and is not atomic over one: remove, then rename.
+        // A reader may briefly see no file, never a partial one.
+        try
+        {
+            await sftp.RemoveAsync(target, ct).ConfigureAwait(false);
+        }
+        catch (SftpException e) when (e.StatusCode == SftpStatusCode.NoSuchFile)
+        {
+            // Nothing to replace.
+        }
+
+        await sftp.RenameAsync(temp, target, ct).ConfigureAwait(false);
+    }
+
+    private static async Task<string> VerifyRemoteAsync(SftpClient sftp, string path, long size, string digest, VerifyMode mode, CancellationToken ct)
+    {
+        if (mode == VerifyMode.None)
+        {
+            return "none";
+        }
+
+        var attrs = await sftp.StatAsync(path, ct).ConfigureAwait(false);
+        long actual = (long)(attrs.Size ?? ulong.MaxValue);
+        if (actual != size)
+        {
+            throw new TransferVerificationException($"{path} holds {actual} bytes on the server; {size} were sent", "size", size, actual, null, null);
+        }
+
+        if (mode == VerifyMode.Size)
+        {
+            return "size";
+        }
+
+        RemoteHash? remote = null;
+        if (mode == VerifyMode.ReadBack)
+        {
+            remote = new RemoteHash(await ReadBackHashAsync(sftp, path, ct).ConfigureAwait(false), "sha256 (read-back)");
+        }
+        else if (mode == VerifyMode.Sha256 || await RemoteHasher.IsAvailableAsync(sftp, ct).ConfigureAwait(false))
+        {
+            remote = await RemoteHasher.ComputeAsync(sftp, path, null, ct).ConfigureAwait(false);
+        }
+
+        if (remote is null)
+        {
+            return "size (no remote hash available)";
+        }
+
+        if (remote.Sha256Hex != digest)
+        {
+            throw new TransferVerificationException($"{path} on the server has SHA-256 {remote.Sha256Hex}; the data sent has {digest}", remote.Method, size, actual, digest, remote.Sha256Hex);
+        }
+
+        return remote.Method;
+    }
+
+    private static async Task<string> VerifyDownloadAsync(SftpClient sftp, string remotePath, string localPath, long size, string digest, VerifyMode mode, CancellationToken ct)
+    {
+        if (mode == VerifyMode.None)
+        {
+            return "none";
+        }
+
+        long actual = new FileInfo(localPath).Length;
+        if (actual != size)
+        {
+            throw new TransferVerificationException($"{localPath} holds {actual} bytes; the server's file has {size}", "size", size, actual, null, null);
+        }
+
+        if (mode == VerifyMode.Size)
+        {
+            return "size";
+        }
+
+        RemoteHash? remote = null;
+        if (mode == VerifyMode.Sha256 || mode == VerifyMode.ReadBack || await RemoteHasher.IsAvailableAsync(sftp, ct).ConfigureAwait(false))
+        {
+            remote = await RemoteHasher.ComputeAsync(sftp, remotePath, null, ct).ConfigureAwait(false);
+        }
+
+        if (mode == VerifyMode.ReadBack)
+        {
+            // The local copy as it now lies on disk, read back, against what streamed in.
+            using var h = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+            using var file = File.OpenHandle(localPath, FileMode.Open, FileAccess.Read, FileShare.Read, FileOptions.Asynchronous | FileOptions.SequentialScan);
+            await HashFileAsync(file, size, h, ct).ConfigureAwait(false);
+            string onDisk = Convert.ToHexStringLower(h.GetHashAndReset());
+            if (onDisk != digest)
+            {
+                throw new TransferVerificationException($"{localPath} read back from disk has SHA-256 {onDisk}; the data received has {digest}", "sha256 (read-back)", size, actual, digest, onDisk);
+            }
+        }
+
+        if (remote is null)
+        {
+            return "size (no remote hash available)";
+        }
+
+        if (remote.Sha256Hex != digest)
+        {
+            throw new TransferVerificationException($"{remotePath} on the server has SHA-256 {remote.Sha256Hex}; the data received has {digest}", remote.Method, size, actual, remote.Sha256Hex, digest);
+        }
+
+        return remote.Method;
+    }
+
+    private static async Task<string> ReadBackHashAsync(SftpClient sftp, string path, CancellationToken ct)
+    {
+        var handle = await sftp.OpenAsync(path, SftpOpenFlags.Read, null, ct).ConfigureAwait(false);
+        try
+        {
+            var attrs = await sftp.FstatAsync(handle, ct).ConfigureAwait(false);
+            long size = (long)(attrs.Size ?? 0);
+            using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+            await using (var tracker = new ProgressTracker(null, size, 0, TimeSpan.FromSeconds(1), TimeProvider.System, null))
+            {
+                int chunk = TransferPlanner.ChunkSize(null, sftp.MaxReadLength, sftp.Limits is not null);
+                await new PipelinedDownload(sftp, handle, null, chunk, TransferPlanner.MaxDepth, hash, tracker).RunAsync(0, size, ct).ConfigureAwait(false);
+            }
+
+            await sftp.CloseAsync(handle, ct).ConfigureAwait(false);
+            return Convert.ToHexStringLower(hash.GetHashAndReset());
+        }
+        catch
+        {
+            await CloseAfterFailureAsync(sftp, handle).ConfigureAwait(false);
+            throw;
+        }
+    }
+}

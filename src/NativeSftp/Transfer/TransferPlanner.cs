@@ -1,0 +1,93 @@
+namespace NativeSftp.Transfer;
+
+/// <summary>Chooses request size, requests in flight and segments (I/O-free, so the arithmetic is testable).</summary>
+internal static class TransferPlanner
+{
+    /// <summary>draft-ietf-secsh-filexfer-02 promises nothing; 32 KiB is what every server accepts (OpenSSH's sftp default).</summary>
+    public const int DefaultChunkSize = 32 * 1024;
+
+    /// <summary>
+    /// Requests in flight at most: 64 × 255 KiB ≈ 16 MiB, our default receive window, so downloads fill it;
+    /// OpenSSH's sftp also defaults to 64.
+    /// </summary>
+    public const int MaxDepth = 64;
+
+    /// <summary>At least two in flight, so the next request is on the wire while the previous reply is read.</summary>
+    public const int MinDepth = 2;
+
+    /// <summary>Throughput one segment should be able to reach before another is worth its channel (bytes/s).</summary>
+    public const double TargetBytesPerSecond = 400.0 * 1024 * 1024;
+
+    /// <summary>Segments at most: each is an SFTP channel and a server process (sftp-server) or thread.</summary>
+    public const int MaxSegments = 8;
+
+    /// <summary>A segment smaller than this is not worth its own channel.</summary>
+    public const long MinSegmentSize = 16L * 1024 * 1024;
+
+    public static int ChunkSize(int? requested, int serverMax, bool serverAnnouncedLimits)
+    {
+        if (requested is int r)
+        {
+            if (r <= 0)
+            {
+                throw new ArgumentOutOfRangeException(nameof(requested), "chunk size must be positive");
+            }
+
+            return Math.Min(r, serverMax);
+        }
+
+        return serverAnnouncedLimits ? serverMax : Math.Min(DefaultChunkSize, serverMax);
+    }
+
+    /// <summary>Enough requests to keep <paramref name="window"/> bytes in flight (one more to cover the reply turnaround).</summary>
+    public static int Depth(int? requested, long window, int chunk)
+    {
+        if (requested is int r)
+        {
+            return Math.Clamp(r, 1, 1024);
+        }
+
+        long d = (window + chunk - 1) / chunk + 1;
+        return (int)Math.Clamp(d, MinDepth, MaxDepth);
+    }
+
+    /// <summary>
+    /// One channel moves at most window ÷ round trip; enough segments to reach <see cref="TargetBytesPerSecond"/>,
+    /// no more than the file can give each <see cref="MinSegmentSize"/>.
+    /// </summary>
+    public static int Segments(int? requested, long size, long window, TimeSpan roundTrip)
+    {
+        if (requested is int r)
+        {
+            return Math.Clamp(r, 1, 64);
+        }
+
+        if (size < 2 * MinSegmentSize || window <= 0)
+        {
+            return 1;
+        }
+
+        double perChannel = window / Math.Max(roundTrip.TotalSeconds, 1e-4);
+        int wanted = (int)Math.Ceiling(TargetBytesPerSecond / perChannel);
+        int bySize = (int)(size / MinSegmentSize);
+        return Math.Clamp(Math.Min(wanted, bySize), 1, MaxSegments);
+    }
+
+    /// <summary>Splits [0, size) into <paramref name="count"/> contiguous ranges, sizes differing by at most one chunk.</summary>
+    public static (long Start, long End)[] Split(long size, int count, int chunk)
+    {
+        long chunks = (size + chunk - 1) / chunk;
+        count = (int)Math.Max(1, Math.Min(count, chunks));
+        var ranges = new (long, long)[count];
+        long start = 0;
+        for (int i = 0; i < count; i++)
+        {
+            long n = chunks / count + (i < chunks % count ? 1 : 0);
+            long end = Math.Min(size, start + n * chunk);
+            ranges[i] = (start, end);
+            start = end;
+        }
+
+        return ranges;
+    }
+}
