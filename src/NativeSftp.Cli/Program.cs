@@ -1,10 +1,10 @@
+using NativeSftp.Cli.CommandLine;
+using NativeSftp.Cli.Connect;
+
 namespace NativeSftp.Cli;
 
 internal static class Program
 {
-    private static int Main(string[] args)
-    {
-        Console.Error.WriteLine("nsftp: no commands are implemented yet.");
-        return 2;
-    }
+    private static Task<int> Main(string[] args) =>
+        NsftpCommandLine.RunAsync(args, Console.Out, Console.Error, CliEnvironment.Current);
 }

@@ -1,0 +1,100 @@
+using NativeSftp.Cli.CommandLine;
+using NativeSftp.Diagnostics;
+using NativeSftp.Sftp;
+
+namespace NativeSftp.Cli.Connect;
+
+/// <summary>
+/// One command's connection: the SSH client, an SFTP session on it, and the trace file. Disposing closes them in
+/// reverse order and flushes the trace last, so the trace shows the closing packets too.
+/// </summary>
+public sealed class CliSession : IAsyncDisposable
+{
+    private readonly ProtocolTraceWriter? _trace;
+
+    private CliSession(SshClient ssh, SftpClient sftp, ProtocolTraceWriter? trace, RemoteUrl url)
+    {
+        Ssh = ssh;
+        Sftp = sftp;
+        _trace = trace;
+        Url = url;
+    }
+
+    public SshClient Ssh { get; }
+    public SftpClient Sftp { get; }
+    public RemoteUrl Url { get; }
+
+    /// <summary>Connects, authenticates and opens SFTP. Failures here are connection failures (exit code 3).</summary>
+    public static async Task<CliSession> OpenAsync(RemoteUrl url, ConnectionArguments args, CliContext context, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(url);
+        ArgumentNullException.ThrowIfNull(args);
+        ArgumentNullException.ThrowIfNull(context);
+        ResolvedTarget target = ClientOptionsBuilder.Resolve(url, args, context.Environment);
+        foreach (string note in target.Notes)
+        {
+            context.Verbose(note);
+        }
+
+        context.Verbose($"connecting to {target.User}@{target.Host}:{target.Port} (identities: {Join(target.IdentityFiles)}; known_hosts: {Join(target.KnownHostsFiles)})");
+        ProtocolTraceWriter? trace = args.TraceFile is { } traceFile ? ProtocolTraceWriter.ToFile(context.Environment.ExpandHome(traceFile)) : null;
+        SshClient? ssh = null;
+        try
+        {
+            var options = ClientOptionsBuilder.Build(target, args, context.Environment, trace);
+            context.Phase = CommandPhase.Connecting;
+            ssh = await SshClient.ConnectAsync(options, cancellationToken).ConfigureAwait(false);
+            context.Verbose($"connected: {ssh.ServerVersion}; {ssh.Algorithms}");
+            var sftp = await ssh.OpenSftpAsync(cancellationToken).ConfigureAwait(false);
+            context.Phase = CommandPhase.Operating;
+            return new CliSession(ssh, sftp, trace, url);
+        }
+        catch
+        {
+            if (ssh is not null)
+            {
+                await ssh.DisposeAsync().ConfigureAwait(false);
+            }
+
+            trace?.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// The server path for a URL path: absolute paths as given; "", "~" and "~/x" against the login directory,
+    /// by expand-path@openssh.com when offered, else REALPATH(".") (the login directory in every server we know).
+    /// </summary>
+    public async Task<string> ResolveAsync(string path, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        if (path.StartsWith('/'))
+        {
+            return path;
+        }
+
+        string rest = path == "~" ? "" : path.StartsWith("~/", StringComparison.Ordinal) ? path[2..] : path;
+        if (Sftp.Supports("expand-path@openssh.com"))
+        {
+            return await Sftp.ExpandPathAsync(rest.Length == 0 ? "~" : "~/" + rest, cancellationToken).ConfigureAwait(false);
+        }
+
+        string home = await Sftp.RealPathAsync(".", cancellationToken).ConfigureAwait(false);
+        return rest.Length == 0 ? home : home.TrimEnd('/') + "/" + rest;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        try
+        {
+            await Sftp.DisposeAsync().ConfigureAwait(false);
+            await Ssh.DisposeAsync().ConfigureAwait(false);
+        }
+        finally
+        {
+            _trace?.Dispose();
+        }
+    }
+
+    private static string Join(IReadOnlyList<string> items) => items.Count == 0 ? "(defaults)" : string.Join(", ", items);
+}
