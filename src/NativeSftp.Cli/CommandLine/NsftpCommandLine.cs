@@ -19,8 +19,7 @@ public static class NsftpCommandLine
         runner.Options.AddTo(root);
         FileCommands.Register(root, runner);
         InfoCommand.Register(root, runner);
-        // Transfer commands (put, get, hash) register here, beside the others: TransferCommands.Register(root, runner),
-        // with their own options (verify, resume, retries, progress mode) in a TransferOptions class next to CommonOptions.
+        TransferCommands.Register(root, runner);
         return root;
     }
 

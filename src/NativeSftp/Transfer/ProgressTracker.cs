@@ -58,7 +58,8 @@ internal sealed class ProgressTracker : IAsyncDisposable
                 long now = _time.GetTimestamp();
                 long done = Done;
                 double seconds = _time.GetElapsedTime(last, now).TotalSeconds;
-                if (seconds > 0)
+                // The rate is the transfer's: it holds still while flushing and verifying instead of decaying to zero.
+                if (seconds > 0 && Phase == TransferPhase.Transferring)
                 {
                     double sample = (done - lastDone) / seconds;
                     _rate = _rate == 0 ? sample : (RateSmoothing * sample) + ((1 - RateSmoothing) * _rate);

@@ -30,13 +30,19 @@ public static class SftpFileTransfer
 
     internal const string PartSuffix = ".nsftp-part";
 
-    public static async Task<TransferResult> UploadFileAsync(this SftpClient sftp, string localPath, string remotePath,
+    public static Task<TransferResult> UploadFileAsync(this SftpClient sftp, string localPath, string remotePath,
         TransferOptions? options = null, IProgress<TransferProgress>? progress = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(sftp);
         ArgumentNullException.ThrowIfNull(localPath);
         ArgumentNullException.ThrowIfNull(remotePath);
-        options ??= new TransferOptions();
+        return UploadCoreAsync(sftp, localPath, remotePath, options ?? new TransferOptions(), progress, 0, 1, cancellationToken);
+    }
+
+    /// <summary>The upload; <paramref name="resumeFrom"/> &gt; 0 continues a temporary file whose prefix the caller verified.</summary>
+    internal static async Task<TransferResult> UploadCoreAsync(SftpClient sftp, string localPath, string remotePath,
+        TransferOptions options, IProgress<TransferProgress>? progress, long resumeFrom, int attempt, CancellationToken cancellationToken)
+    {
         var clock = Stopwatch.StartNew();
         var info = new FileInfo(localPath);
         if (!info.Exists)
@@ -48,9 +54,21 @@ public static class SftpFileTransfer
         DateTime mtime = info.LastWriteTimeUtc;
         string target = options.UseTemporaryName ? TemporaryRemoteName(remotePath) : remotePath;
 
+        if (resumeFrom < 0 || resumeFrom > size || (resumeFrom > 0 && !options.UseTemporaryName))
+        {
+            throw new ArgumentOutOfRangeException(nameof(resumeFrom), "resume needs the temporary name and an offset within the file");
+        }
+
         using var local = File.OpenHandle(localPath, FileMode.Open, FileAccess.Read, FileShare.Read, FileOptions.Asynchronous | FileOptions.SequentialScan);
         using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        var handle = await sftp.OpenAsync(target, SftpOpenFlags.Write | SftpOpenFlags.Create | SftpOpenFlags.Truncate, null, cancellationToken).ConfigureAwait(false);
+        if (resumeFrom > 0)
+        {
+            // The verified prefix is not sent again, but it is part of the file's digest.
+            await HashFileAsync(local, resumeFrom, hash, cancellationToken).ConfigureAwait(false);
+        }
+
+        var flags = resumeFrom > 0 ? SftpOpenFlags.Write : SftpOpenFlags.Write | SftpOpenFlags.Create | SftpOpenFlags.Truncate;
+        var handle = await sftp.OpenAsync(target, flags, null, cancellationToken).ConfigureAwait(false);
         int chunk = TransferPlanner.ChunkSize(options.ChunkSize, sftp.MaxWriteLength(handle), sftp.Limits is not null);
         long window = sftp.Channel?.Counters.PeerWindow ?? 2 * 1024 * 1024;
         int depth = TransferPlanner.Depth(options.RequestsInFlight, window, chunk);
@@ -58,17 +76,28 @@ public static class SftpFileTransfer
             ? 1
             : TransferPlanner.Segments(options.Segments, size, window, await MeasureRoundTripAsync(sftp, cancellationToken).ConfigureAwait(false));
 
-        await using var tracker = new ProgressTracker(progress, size, 0, options.ProgressInterval, TimeProvider.System,
-            () => ProgressTracker.FlowOf(sftp.Channel, () => sftp.RequestsInFlight));
+        await using var tracker = new ProgressTracker(progress, size, resumeFrom, options.ProgressInterval, TimeProvider.System,
+            () => ProgressTracker.FlowOf(sftp.Channel, () => sftp.RequestsInFlight)) { Attempt = attempt };
         try
         {
-            if (segments <= 1)
+            await using (var watchdog = new StallWatchdog(sftp, tracker, options.StallTimeout, cancellationToken))
             {
-                await new PipelinedUpload(sftp, handle, local, chunk, depth, hash, tracker).RunAsync(0, size, cancellationToken).ConfigureAwait(false);
-            }
-            else
-            {
-                await UploadSegmentsAsync(sftp, handle, local, size, chunk, depth, segments, hash, tracker, cancellationToken).ConfigureAwait(false);
+                try
+                {
+                    if (segments <= 1 || resumeFrom > 0)
+                    {
+                        segments = 1;
+                        await new PipelinedUpload(sftp, handle, local, chunk, depth, hash, tracker).RunAsync(resumeFrom, size, watchdog.Token).ConfigureAwait(false);
+                    }
+                    else
+                    {
+                        await UploadSegmentsAsync(sftp, handle, local, size, chunk, depth, segments, hash, tracker, watchdog.Token).ConfigureAwait(false);
+                    }
+                }
+                catch (Exception e) when (watchdog.Diagnosis is { } diagnosis)
+                {
+                    throw watchdog.ToException(e, (e as TransferException)?.AcknowledgedOffset ?? resumeFrom);
+                }
             }
 
             tracker.Phase = TransferPhase.Flushing;
@@ -108,6 +137,7 @@ public static class SftpFileTransfer
         tracker.Report();
         return new TransferResult
         {
+            ResumedFrom = resumeFrom,
             Operation = "upload",
             LocalPath = localPath,
             RemotePath = remotePath,
@@ -122,13 +152,19 @@ public static class SftpFileTransfer
         };
     }
 
-    public static async Task<TransferResult> DownloadFileAsync(this SftpClient sftp, string remotePath, string localPath,
+    public static Task<TransferResult> DownloadFileAsync(this SftpClient sftp, string remotePath, string localPath,
         TransferOptions? options = null, IProgress<TransferProgress>? progress = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(sftp);
         ArgumentNullException.ThrowIfNull(remotePath);
         ArgumentNullException.ThrowIfNull(localPath);
-        options ??= new TransferOptions();
+        return DownloadCoreAsync(sftp, remotePath, localPath, options ?? new TransferOptions(), progress, 0, 1, cancellationToken);
+    }
+
+    /// <summary>The download; <paramref name="resumeFrom"/> &gt; 0 continues a local partial whose prefix the caller verified.</summary>
+    internal static async Task<TransferResult> DownloadCoreAsync(SftpClient sftp, string remotePath, string localPath,
+        TransferOptions options, IProgress<TransferProgress>? progress, long resumeFrom, int attempt, CancellationToken cancellationToken)
+    {
         var clock = Stopwatch.StartNew();
         var handle = await sftp.OpenAsync(remotePath, SftpOpenFlags.Read, null, cancellationToken).ConfigureAwait(false);
         string temp = options.UseTemporaryName ? TemporaryLocalName(localPath) : localPath;
@@ -145,6 +181,11 @@ public static class SftpFileTransfer
             }
 
             size = (long)remoteSize;
+            if (resumeFrom < 0 || resumeFrom > size || (resumeFrom > 0 && !options.UseTemporaryName))
+            {
+                throw new TransferException($"cannot resume {remotePath} at {resumeFrom}: the server's file has {size} bytes", TransferPhase.Transferring, 0);
+            }
+
             chunk = TransferPlanner.ChunkSize(options.ChunkSize, sftp.MaxReadLength, sftp.Limits is not null);
             long window = sftp.Channel?.Counters.LocalWindow ?? 16 * 1024 * 1024;
             depth = TransferPlanner.Depth(options.RequestsInFlight, window, chunk);
@@ -152,19 +193,36 @@ public static class SftpFileTransfer
                 ? 1
                 : TransferPlanner.Segments(options.Segments, size, window, await MeasureRoundTripAsync(sftp, cancellationToken).ConfigureAwait(false));
 
-            await using var tracker = new ProgressTracker(progress, size, 0, options.ProgressInterval, TimeProvider.System,
-                () => ProgressTracker.FlowOf(sftp.Channel, () => sftp.RequestsInFlight));
+            await using var tracker = new ProgressTracker(progress, size, resumeFrom, options.ProgressInterval, TimeProvider.System,
+                () => ProgressTracker.FlowOf(sftp.Channel, () => sftp.RequestsInFlight)) { Attempt = attempt };
             using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-            await using (var file = new FileStream(temp, FileMode.Create, FileAccess.ReadWrite, FileShare.None, 0, FileOptions.Asynchronous))
+            await using (var file = new FileStream(temp, resumeFrom > 0 ? FileMode.Open : FileMode.Create, FileAccess.ReadWrite, FileShare.None, 0, FileOptions.Asynchronous))
             {
-                if (segments <= 1)
+                if (resumeFrom > 0)
                 {
-                    await new PipelinedDownload(sftp, handle, file.SafeFileHandle, chunk, depth, hash, tracker).RunAsync(0, size, cancellationToken).ConfigureAwait(false);
+                    file.SetLength(resumeFrom);
+                    await HashFileAsync(file.SafeFileHandle, resumeFrom, hash, cancellationToken).ConfigureAwait(false);
                 }
-                else
+
+                await using (var watchdog = new StallWatchdog(sftp, tracker, options.StallTimeout, cancellationToken))
                 {
-                    await DownloadSegmentsAsync(sftp, remotePath, file.SafeFileHandle, size, chunk, depth, segments, tracker, cancellationToken).ConfigureAwait(false);
-                    await HashFileAsync(file.SafeFileHandle, size, hash, cancellationToken).ConfigureAwait(false);
+                    try
+                    {
+                        if (segments <= 1 || resumeFrom > 0)
+                        {
+                            segments = 1;
+                            await new PipelinedDownload(sftp, handle, file.SafeFileHandle, chunk, depth, hash, tracker).RunAsync(resumeFrom, size, watchdog.Token).ConfigureAwait(false);
+                        }
+                        else
+                        {
+                            await DownloadSegmentsAsync(sftp, remotePath, file.SafeFileHandle, size, chunk, depth, segments, tracker, watchdog.Token).ConfigureAwait(false);
+                            await HashFileAsync(file.SafeFileHandle, size, hash, cancellationToken).ConfigureAwait(false);
+                        }
+                    }
+                    catch (Exception e) when (watchdog.Diagnosis is not null)
+                    {
+                        throw watchdog.ToException(e, resumeFrom);
+                    }
                 }
 
                 // One more READ at the end: data there means the file grew while we read it.
@@ -197,6 +255,7 @@ public static class SftpFileTransfer
             tracker.Report();
             return new TransferResult
             {
+                ResumedFrom = resumeFrom,
                 Operation = "download",
                 LocalPath = localPath,
                 RemotePath = remotePath,
@@ -331,7 +390,7 @@ public static class SftpFileTransfer
         }
     }
 
-    private static async Task HashFileAsync(SafeFileHandle file, long size, IncrementalHash hash, CancellationToken ct)
+    internal static async Task HashFileAsync(SafeFileHandle file, long size, IncrementalHash hash, CancellationToken ct)
     {
         byte[] buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(1024 * 1024);
         try

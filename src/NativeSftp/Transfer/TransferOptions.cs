@@ -53,6 +53,14 @@ public sealed class TransferOptions
     /// <summary>Continue a partial file left by an earlier run, from an offset proven good.</summary>
     public bool Resume { get; set; }
 
+    /// <summary>First wait before a retry; each further retry doubles it (with jitter), up to <see cref="RetryMaxDelay"/>.</summary>
+    public TimeSpan RetryBaseDelay { get; set; } = TimeSpan.FromSeconds(1);
+
+    public TimeSpan RetryMaxDelay { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>No new attempt starts after this much time since the first (the attempt under way finishes).</summary>
+    public TimeSpan MaxRetryDuration { get; set; } = TimeSpan.FromMinutes(30);
+
     /// <summary>How often progress is reported at most.</summary>
     public TimeSpan ProgressInterval { get; set; } = TimeSpan.FromMilliseconds(250);
 }
@@ -91,6 +99,9 @@ public sealed class TransferResult
     public int RequestsInFlight { get; init; }
     public int Segments { get; init; } = 1;
     public long ResumedFrom { get; init; }
+
+    /// <summary>How the resumed prefix was proven good ("sha256 of the prefix", "last 4 MiB read back; the rest trusted by size").</summary>
+    public string? ResumeVerification { get; init; }
     public Transport.NegotiatedAlgorithms? Algorithms { get; init; }
     public IReadOnlyList<TransferAttempt> Attempts { get; init; } = [];
 }

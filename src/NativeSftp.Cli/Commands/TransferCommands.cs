@@ -1,0 +1,200 @@
+using System.CommandLine;
+using System.Globalization;
+using NativeSftp.Cli.CommandLine;
+using NativeSftp.Cli.Connect;
+using NativeSftp.Cli.Output;
+using NativeSftp.Diagnostics;
+using NativeSftp.Transfer;
+
+namespace NativeSftp.Cli.Commands;
+
+/// <summary>The transfer options of put and get, declared and read in one place.</summary>
+public sealed class TransferCommandOptions
+{
+    public Option<string> Verify { get; } = new("--verify") { Description = "auto (strongest the server allows), sha256, size or none.", DefaultValueFactory = _ => "auto", HelpName = "MODE" };
+    public Option<bool> Resume { get; } = new("--resume") { Description = "Continue a partial file left by an earlier run, from an offset proven good." };
+    public Option<bool> InPlace { get; } = new("--in-place") { Description = "Write the target directly instead of a temporary name renamed at the end." };
+    public Option<bool> NoFsync { get; } = new("--no-fsync") { Description = "Do not ask the server to fsync before closing." };
+    public Option<int?> Requests { get; } = new("--requests") { Description = "Requests in flight (default: enough to fill the channel window).", HelpName = "N" };
+    public Option<int?> ChunkSize { get; } = new("--chunk-size") { Description = "Bytes per request (default: the server's limit, else 32 KiB).", HelpName = "BYTES" };
+    public Option<int?> Segments { get; } = new("--segments") { Description = "Parallel segments, each on its own channel (default: chosen from size and round trip).", HelpName = "K" };
+    public Option<int> Retries { get; } = new("--retries") { Description = "Reconnect and resume this many times after a retryable failure.", DefaultValueFactory = _ => 5, HelpName = "N" };
+    public Option<int> StallTimeout { get; } = new("--stall-timeout") { Description = "End an attempt after this many seconds without acknowledged progress.", DefaultValueFactory = _ => 60, HelpName = "SECONDS" };
+    public Option<string> Progress { get; } = new("--progress") { Description = "auto (a bar on a terminal, plain lines otherwise), bar, plain or none.", DefaultValueFactory = _ => "auto", HelpName = "MODE" };
+
+    public void AddTo(Command command)
+    {
+        foreach (Option o in new Option[] { Verify, Resume, InPlace, NoFsync, Requests, ChunkSize, Segments, Retries, StallTimeout, Progress })
+        {
+            command.Add(o);
+        }
+    }
+
+    public TransferOptions Bind(ParseResult parse)
+    {
+        var verify = parse.GetValue(Verify)?.ToLowerInvariant() switch
+        {
+            "auto" => VerifyMode.Auto,
+            "sha256" => VerifyMode.Sha256,
+            "size" => VerifyMode.Size,
+            "none" => VerifyMode.None,
+            var v => throw new UsageException($"--verify must be auto, sha256, size or none, not '{v}'"),
+        };
+        int retries = parse.GetValue(Retries);
+        int stall = parse.GetValue(StallTimeout);
+        if (retries < 0 || stall < 0)
+        {
+            throw new UsageException("--retries and --stall-timeout cannot be negative");
+        }
+
+        return new TransferOptions
+        {
+            Verify = verify,
+            Resume = parse.GetValue(Resume),
+            UseTemporaryName = !parse.GetValue(InPlace),
+            Fsync = !parse.GetValue(NoFsync),
+            RequestsInFlight = Positive(parse.GetValue(Requests), "--requests"),
+            ChunkSize = Positive(parse.GetValue(ChunkSize), "--chunk-size"),
+            Segments = Positive(parse.GetValue(Segments), "--segments"),
+            Retries = retries,
+            StallTimeout = stall == 0 ? Timeout.InfiniteTimeSpan : TimeSpan.FromSeconds(stall),
+        };
+    }
+
+    private static int? Positive(int? value, string name) =>
+        value is <= 0 ? throw new UsageException($"{name} must be positive") : value;
+}
+
+/// <summary>put, get and hash. Transfers go through the resilient engine: they reconnect and resume on their own.</summary>
+public static class TransferCommands
+{
+    public static void Register(RootCommand root, CommandRunner runner)
+    {
+        ArgumentNullException.ThrowIfNull(root);
+        ArgumentNullException.ThrowIfNull(runner);
+        var topts = new TransferCommandOptions();
+
+        var putLocal = new Argument<string>("local") { Description = "The local file to upload" };
+        var putUrl = new Argument<string>("url") { Description = "sftp://[user@]host[:port]/path (ending in / to keep the local name)" };
+        var put = new Command("put", "Upload a file: pipelined, verified, renamed into place, retried and resumed on failure.") { putLocal, putUrl };
+        topts.AddTo(put);
+        runner.Bind(put, async (parse, args, context, ct) =>
+        {
+            string local = context.Environment.ExpandHome(parse.GetRequiredValue(putLocal));
+            if (Directory.Exists(local))
+            {
+                throw new UsageException($"{local} is a directory; this version uploads one file at a time");
+            }
+
+            var url = RemoteUrl.Parse(parse.GetRequiredValue(putUrl));
+            string remote = RemotePath(url.Path);
+            if (remote.Length == 0 || remote.EndsWith('/'))
+            {
+                remote += Path.GetFileName(local);
+            }
+
+            return await RunTransferAsync(parse, topts, args, context, url, "put", (options, transfer, progress, token) =>
+                SftpTransfer.UploadAsync(options, local, remote, transfer, progress, token), ct).ConfigureAwait(false);
+        });
+        root.Add(put);
+
+        var getUrl = new Argument<string>("url") { Description = "sftp://[user@]host[:port]/path of the file to download" };
+        var getLocal = new Argument<string>("local") { Description = "Where to write it (a directory keeps the remote name)" };
+        var get = new Command("get", "Download a file: pipelined, verified, written to a temporary name, flushed and moved into place.") { getUrl, getLocal };
+        topts.AddTo(get);
+        runner.Bind(get, async (parse, args, context, ct) =>
+        {
+            var url = RemoteUrl.Parse(parse.GetRequiredValue(getUrl));
+            string remote = RemotePath(url.Path);
+            string local = context.Environment.ExpandHome(parse.GetRequiredValue(getLocal));
+            if (Directory.Exists(local))
+            {
+                local = Path.Combine(local, remote[(remote.LastIndexOf('/') + 1)..]);
+            }
+
+            return await RunTransferAsync(parse, topts, args, context, url, "get", (options, transfer, progress, token) =>
+                SftpTransfer.DownloadAsync(options, remote, local, transfer, progress, token), ct).ConfigureAwait(false);
+        });
+        root.Add(get);
+
+        var hashUrl = new Argument<string>("url") { Description = "sftp://[user@]host[:port]/path" };
+        var hash = new Command("hash", "Print a remote file's SHA-256, by the best method the server allows (check-file, else a hash command).") { hashUrl };
+        runner.Bind(hash, async (parse, args, context, ct) =>
+        {
+            var url = RemoteUrl.Parse(parse.GetRequiredValue(hashUrl));
+            await using var session = await CliSession.OpenAsync(url, args, context, ct).ConfigureAwait(false);
+            string path = await session.ResolveAsync(url.Path, ct).ConfigureAwait(false);
+            RemoteHash h;
+            try
+            {
+                h = await RemoteHasher.ComputeAsync(session.Sftp, path, null, ct).ConfigureAwait(false);
+            }
+            catch (NotSupportedException e)
+            {
+                throw new SshException(e.Message, e);
+            }
+
+            if (context.Json)
+            {
+                await context.Output.WriteLineAsync(JsonOutput.Write(w =>
+                {
+                    w.WriteString("path", path);
+                    w.WriteString("sha256", h.Sha256Hex);
+                    w.WriteString("method", h.Method);
+                })).ConfigureAwait(false);
+            }
+            else
+            {
+                await context.Output.WriteLineAsync($"{h.Sha256Hex}  {path}  ({h.Method})").ConfigureAwait(false);
+            }
+
+            return ExitCodes.Success;
+        });
+        root.Add(hash);
+    }
+
+    /// <summary>
+    /// SFTP resolves relative paths against the login directory, so "~/x" is sent as "x" and "~" as ".": the
+    /// resilient engine opens its own connections and needs a path valid on any of them.
+    /// </summary>
+    private static string RemotePath(string path) =>
+        path is "" or "~" ? "" : path.StartsWith("~/", StringComparison.Ordinal) ? path[2..] : path;
+
+    private delegate Task<TransferResult> TransferRun(SshClientOptions options, TransferOptions transfer, IProgress<TransferProgress> progress, CancellationToken ct);
+
+    private static async Task<int> RunTransferAsync(ParseResult parse, TransferCommandOptions topts, ConnectionArguments args, CliContext context,
+        RemoteUrl url, string label, TransferRun run, CancellationToken ct)
+    {
+        TransferOptions transfer = topts.Bind(parse);
+        var mode = ProgressRenderer.ParseMode(parse.GetValue(topts.Progress) ?? "auto");
+        ResolvedTarget target = ClientOptionsBuilder.Resolve(url, args, context.Environment);
+        foreach (string note in target.Notes)
+        {
+            context.Verbose(note);
+        }
+
+        using ProtocolTraceWriter? trace = args.TraceFile is { } traceFile ? ProtocolTraceWriter.ToFile(context.Environment.ExpandHome(traceFile)) : null;
+        var options = ClientOptionsBuilder.Build(target, args, context.Environment, trace);
+        context.Phase = CommandPhase.Operating;
+        TransferResult result;
+        using (var renderer = new ProgressRenderer(mode, label, context.Error, context.Environment.IsInteractive))
+        {
+            result = await run(options, transfer, renderer, ct).ConfigureAwait(false);
+        }
+
+        if (context.Json)
+        {
+            await context.Output.WriteLineAsync(TransferResultJson.ToJson(result)).ConfigureAwait(false);
+        }
+        else
+        {
+            string resumed = result.ResumedFrom > 0 ? $", resumed from {result.ResumedFrom} ({result.ResumeVerification})" : "";
+            string attempts = result.Attempts.Count > 1 ? $", {result.Attempts.Count} attempts" : "";
+            await context.Error.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
+                $"nsftp: {label} {result.LocalPath} {(label == "put" ? "->" : "<-")} {result.RemotePath}: {ByteFormat.Size(result.Bytes)} in {result.Duration.TotalSeconds:0.00} s ({ByteFormat.Rate(result.BytesPerSecond)}), verified: {result.VerifyMethod}{resumed}{attempts}"))
+                .ConfigureAwait(false);
+        }
+
+        return ExitCodes.Success;
+    }
+}

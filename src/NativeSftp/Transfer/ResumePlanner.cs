@@ -1,0 +1,144 @@
+using System.Security.Cryptography;
+using NativeSftp.Sftp;
+using NativeSftp.Sftp.Protocol;
+
+namespace NativeSftp.Transfer;
+
+/// <summary>
+/// Finds the offset a partial file can be continued from, and proves it: the partial's prefix must hash the same as
+/// the source's (remote side by check-file or a hash command); where the server can hash nothing, the last few MiB
+/// are read back and compared and the rest is trusted by size, and the result says so. Pipelined writes can leave
+/// holes just before the partial's end, so a failed check is retried once a window's worth earlier before giving up
+/// and starting from zero.
+/// </summary>
+internal static class ResumePlanner
+{
+    /// <summary>Bytes compared byte for byte when no remote hash exists: 4 MiB, a few seconds on a slow link.</summary>
+    public const long ReadBackBytes = 4L * 1024 * 1024;
+
+    /// <summary>Most bytes a pipeline may have had in flight out of order: 64 requests × 256 KiB.</summary>
+    public const long MaxOutOfOrderBytes = 64L * 256 * 1024;
+
+    public sealed record Plan(long Offset, string? Verification);
+
+    /// <summary>Upload: the remote temporary file against the local source.</summary>
+    public static async Task<Plan> ForUploadAsync(SftpClient sftp, string localPath, string remoteTemp, long? hint, CancellationToken ct)
+    {
+        long remoteSize;
+        try
+        {
+            remoteSize = (long)((await sftp.StatAsync(remoteTemp, ct).ConfigureAwait(false)).Size ?? 0);
+        }
+        catch (SftpException e) when (e.StatusCode == SftpStatusCode.NoSuchFile)
+        {
+            return new Plan(0, null);
+        }
+
+        long localSize = new FileInfo(localPath).Length;
+        using var local = File.OpenHandle(localPath, FileMode.Open, FileAccess.Read, FileShare.Read, FileOptions.Asynchronous);
+        return await ChooseAsync(sftp, remoteTemp, local, remoteSize, localSize, hint, ct).ConfigureAwait(false);
+    }
+
+    /// <summary>Download: the local partial against the remote source.</summary>
+    public static async Task<Plan> ForDownloadAsync(SftpClient sftp, string remotePath, string localTemp, long? hint, CancellationToken ct)
+    {
+        if (!File.Exists(localTemp))
+        {
+            return new Plan(0, null);
+        }
+
+        long partial = new FileInfo(localTemp).Length;
+        long remoteSize = (long)((await sftp.StatAsync(remotePath, ct).ConfigureAwait(false)).Size ?? 0);
+        using var local = File.OpenHandle(localTemp, FileMode.Open, FileAccess.Read, FileShare.Read, FileOptions.Asynchronous);
+        return await ChooseAsync(sftp, remotePath, local, partial, remoteSize, hint, ct).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// <paramref name="partialSize"/> is the partial's size, <paramref name="sourceSize"/> the source's; the remote file
+    /// named <paramref name="remotePath"/> is the partial (upload) or the source (download), <paramref name="local"/> the other.
+    /// </summary>
+    private static async Task<Plan> ChooseAsync(SftpClient sftp, string remotePath, Microsoft.Win32.SafeHandles.SafeFileHandle local,
+        long partialSize, long sourceSize, long? hint, CancellationToken ct)
+    {
+        if (partialSize <= 0 || partialSize > sourceSize)
+        {
+            return new Plan(0, partialSize > sourceSize ? $"the partial ({partialSize} bytes) is larger than the source ({sourceSize}): started over" : null);
+        }
+
+        var candidates = new List<long>();
+        if (hint is long h && h > 0 && h <= partialSize)
+        {
+            candidates.Add(h);
+        }
+
+        candidates.Add(partialSize);
+        if (partialSize > MaxOutOfOrderBytes)
+        {
+            candidates.Add(partialSize - MaxOutOfOrderBytes);
+        }
+
+        bool canHash = await RemoteHasher.IsAvailableAsync(sftp, ct).ConfigureAwait(false);
+        foreach (long offset in candidates.Distinct())
+        {
+            if (canHash)
+            {
+                var remote = await RemoteHasher.ComputeAsync(sftp, remotePath, offset, ct).ConfigureAwait(false);
+                using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+                await SftpFileTransfer.HashFileAsync(local, offset, hash, ct).ConfigureAwait(false);
+                if (Convert.ToHexStringLower(hash.GetHashAndReset()) == remote.Sha256Hex)
+                {
+                    return new Plan(offset, $"sha256 of the first {offset} bytes ({remote.Method})");
+                }
+            }
+            else if (await TailMatchesAsync(sftp, remotePath, local, offset, ct).ConfigureAwait(false))
+            {
+                long n = Math.Min(offset, ReadBackBytes);
+                return new Plan(offset, $"the last {n} bytes before {offset} read back and compared; the rest trusted by size (no remote hash available)");
+            }
+        }
+
+        return new Plan(0, "the partial's prefix did not match the source: started over");
+    }
+
+    private static async Task<bool> TailMatchesAsync(SftpClient sftp, string remotePath, Microsoft.Win32.SafeHandles.SafeFileHandle local, long offset, CancellationToken ct)
+    {
+        long n = Math.Min(offset, ReadBackBytes);
+        long start = offset - n;
+        byte[] remote = new byte[n];
+        byte[] mine = new byte[n];
+        var handle = await sftp.OpenAsync(remotePath, SftpOpenFlags.Read, null, ct).ConfigureAwait(false);
+        try
+        {
+            int chunk = sftp.MaxReadLength;
+            long done = 0;
+            while (done < n)
+            {
+                int got = await sftp.ReadAsync(handle, (ulong)(start + done), remote.AsMemory((int)done, (int)Math.Min(chunk, n - done)), ct).ConfigureAwait(false);
+                if (got == 0)
+                {
+                    return false;
+                }
+
+                done += got;
+            }
+        }
+        finally
+        {
+            await sftp.CloseAsync(handle, ct).ConfigureAwait(false);
+        }
+
+        int read = 0;
+        while (read < n)
+        {
+            int got = await RandomAccess.ReadAsync(local, mine.AsMemory(read), start + read, ct).ConfigureAwait(false);
+            if (got == 0)
+            {
+                return false;
+            }
+
+            read += got;
+        }
+
+        return remote.AsSpan().SequenceEqual(mine);
+    }
+}
