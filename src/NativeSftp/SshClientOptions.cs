@@ -80,10 +80,14 @@ public sealed class SshClientOptions
     internal static string HomeDirectory => Environment.GetFolderPath(Environment.SpecialFolder.UserProfile);
 
     internal IReadOnlyList<string> EffectiveKnownHostsFiles => KnownHostsFiles.Count > 0
-        ? KnownHostsFiles
+        ? KnownHostsFiles.Select(ExpandHome).ToList()
         : [Path.Combine(HomeDirectory, ".ssh", "known_hosts"), "/etc/ssh/ssh_known_hosts"];
 
     internal IReadOnlyList<string> EffectiveIdentityFiles => IdentityFiles.Count > 0
-        ? IdentityFiles
+        ? IdentityFiles.Select(ExpandHome).ToList()
         : new[] { "id_ed25519", "id_ecdsa", "id_rsa" }.Select(n => Path.Combine(HomeDirectory, ".ssh", n)).Where(File.Exists).ToList();
+
+    /// <summary>"~/x" is the user's home directory, as in OpenSSH's configuration.</summary>
+    internal static string ExpandHome(string path) =>
+        path == "~" ? HomeDirectory : path.StartsWith("~/", StringComparison.Ordinal) ? Path.Combine(HomeDirectory, path[2..]) : path;
 }
