@@ -208,7 +208,7 @@ public class StrictKexTests
     {
         // One write: the client may close as soon as it sees the packet, and a second write would then fail.
         byte[] packet = server.SealPacket(GlobalRequest("after-newkeys"));
-        await server.SendRawAsync([.. packet, .. new byte[PacketDecoder.MaxPacketLength + 1024]], ct);
+        await server.SendRawAsync((byte[])[.. packet, .. new byte[PacketDecoder.MaxPacketLength + 1024]], ct);
     }
 
     /// <summary>
