@@ -114,6 +114,12 @@ public sealed class DuplexPipeStream : Stream
     public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
     public override void SetLength(long value) => throw new NotSupportedException();
 
+    /// <summary>
+    /// Half-close, like a TCP FIN: the other end reads end-of-stream once it has read what was written, while its
+    /// own writes still succeed (into a buffer nobody reads) until this end is disposed.
+    /// </summary>
+    public void CompleteWriting() => _output.Complete();
+
     protected override void Dispose(bool disposing)
     {
         if (disposing && Interlocked.Exchange(ref _disposed, 1) == 0)

@@ -81,6 +81,9 @@ public sealed partial class ScriptedSshServer : IAsyncDisposable
     /// <summary>Sequence number of the next packet this server opens.</summary>
     public uint ReceiveSequence { get; private set; }
 
+    /// <summary>Bytes of MAC or AEAD tag the current keys append to each sealed packet (0 before the first NEWKEYS).</summary>
+    public int MacLength => _sealer.MacSize;
+
     /// <summary>
     /// Client settings that trust exactly this server's host key and offer only what the server implements
     /// (curve25519-sha256, ssh-ed25519). <paramref name="cipher"/> narrows the client to one cipher.
@@ -231,8 +234,14 @@ public sealed partial class ScriptedSshServer : IAsyncDisposable
         }
     }
 
-    /// <summary>Closes the server's end: the client reads end-of-stream, exactly where the server stopped writing.</summary>
-    public ValueTask CloseAsync() => _stream.DisposeAsync();
+    /// <summary>
+    /// Closes the server's sending side the way a server process that exits does (TCP FIN): the client reads
+    /// end-of-stream exactly where the server stopped writing, and its own last writes (a DISCONNECT) still succeed.
+    /// </summary>
+    public void CloseSending() => _stream.CompleteWriting();
+
+    /// <summary>Closes both directions at once, like a reset: the client's reads end and its writes fail with IOException.</summary>
+    public ValueTask AbortAsync() => _stream.DisposeAsync();
 
     private async Task<byte[]> ReadPacketAsync(CancellationToken cancellationToken)
     {
