@@ -126,4 +126,53 @@ public class ScriptedKexEdgeTests
             "RFC 4253 §11.4: UNIMPLEMENTED carries the rejected packet's sequence number");
         Assert.That(client.Failure, Is.Null);
     }
+
+    [Test]
+    public async Task BadHostKeySignature_IsKeyExchangeFailedBeforeTrustIsAsked()
+    {
+        using var cts = new CancellationTokenSource(TestTimeout);
+        await using var server = ScriptedSshServer.Create();
+        var accept = server.AcceptAsync(new ServerKexOptions { CorruptSignature = true }, cts.Token);
+        var settings = server.ClientSettings();
+        var verifier = (Fixtures.PinnedHostKeyVerifier)settings.HostKeyVerifier!;
+
+        var ex = Assert.ThrowsAsync<SshConnectionException>(async () => await server.StartClientAsync(settings, cts.Token));
+        Assert.That(ex!.Reason, Is.EqualTo(DisconnectReason.KeyExchangeFailed));
+        Assert.That(ex.Message, Does.Contain("signature of the exchange hash does not verify"));
+        Assert.That(verifier.Seen, Is.Empty, "a key that did not prove itself is never shown to the trust decision");
+        var told = Assert.ThrowsAsync<ClientDisconnectedException>(async () => await accept);
+        Assert.That(told!.Reason, Is.EqualTo(DisconnectReason.KeyExchangeFailed));
+    }
+
+    [Test]
+    public async Task UntrustedHostKey_IsHostKeyVerificationException()
+    {
+        using var cts = new CancellationTokenSource(TestTimeout);
+        await using var server = ScriptedSshServer.Create();
+        var settings = server.ClientSettings(); // pins the key the server has now...
+        server.RotateHostKey();                 // ...which is not the one it will present
+        var accept = server.AcceptAsync(new ServerKexOptions(), cts.Token);
+
+        var ex = Assert.ThrowsAsync<HostKeyVerificationException>(async () => await server.StartClientAsync(settings, cts.Token));
+        Assert.That(ex!.Fingerprint, Is.EqualTo(server.HostKey.PublicKey.Sha256Fingerprint));
+        Assert.CatchAsync(async () => await accept);
+    }
+
+    [Test]
+    public async Task HostKeyChangedDuringRekey_ClientRefuses()
+    {
+        using var cts = new CancellationTokenSource(TestTimeout);
+        await using var server = ScriptedSshServer.Create();
+        var accept = server.AcceptAsync(new ServerKexOptions(), cts.Token);
+        await using var client = await server.StartClientAsync(server.ClientSettings(), cts.Token);
+        await accept;
+
+        server.RotateHostKey();
+        var rekey = server.KeyExchangeAsync(new ServerKexOptions(), cts.Token);
+
+        var ex = Assert.ThrowsAsync<SshConnectionException>(async () => await client.Incoming.ReceiveAsync(cts.Token));
+        Assert.That(ex!.Reason, Is.EqualTo(DisconnectReason.HostKeyNotVerifiable));
+        Assert.That(ex.Message, Does.Contain("host key changed during a re-key"));
+        Assert.CatchAsync(async () => await rekey);
+    }
 }

@@ -108,7 +108,7 @@ public sealed partial class ScriptedSshServer
         byte[] init = await ReadUntilAsync(MessageNumbers.KexDhInit, seen, cancellationToken).ConfigureAwait(false);
         byte[] exchangeHash;
         byte[] encodedK;
-        (byte[] reply, exchangeHash, encodedK) = BuildReply(clientKexInit, serverKexInit, init);
+        (byte[] reply, exchangeHash, encodedK) = BuildReply(clientKexInit, serverKexInit, init, options.CorruptSignature);
         try
         {
             if (initial)
@@ -203,7 +203,7 @@ public sealed partial class ScriptedSshServer
     /// string signature of H, where H = SHA256(string V_C || string V_S || string I_C || string I_S || string K_S ||
     /// string Q_C || string Q_S || mpint K). X25519 here is BouncyCastle's, not the client's code.
     /// </summary>
-    private (byte[] Reply, byte[] ExchangeHash, byte[] EncodedK) BuildReply(byte[] clientKexInit, byte[] serverKexInit, byte[] init)
+    private (byte[] Reply, byte[] ExchangeHash, byte[] EncodedK) BuildReply(byte[] clientKexInit, byte[] serverKexInit, byte[] init, bool corruptSignature)
     {
         var r = new SshReader(init);
         r.ReadByte();
@@ -236,6 +236,11 @@ public sealed partial class ScriptedSshServer
                 w.WriteRaw(encodedK);
             }));
             byte[] signature = HostKey.Sign(HostKeyAlgorithm, exchangeHash);
+            if (corruptSignature)
+            {
+                signature[^1] ^= 0x01;
+            }
+
             byte[] reply = KexTestPeer.Reply(MessageNumbers.KexDhReply, KexTestPeer.EncodedString(qs), hostKeyBlob, signature);
             return (reply, exchangeHash, encodedK);
         }

@@ -51,11 +51,16 @@ public sealed partial class ScriptedSshServer : IAsyncDisposable
     /// <summary>Creates a server with a fresh ed25519 host key and the in-memory connection to it.</summary>
     public static ScriptedSshServer Create()
     {
+        var (server, client) = DuplexPipeStream.CreatePair();
+        return new ScriptedSshServer(server, client, NewHostKey());
+    }
+
+    private static Ed25519PrivateKey NewHostKey()
+    {
         byte[] seed = RandomNumberGenerator.GetBytes(Ed25519PrivateKey.SeedSize);
         try
         {
-            var (server, client) = DuplexPipeStream.CreatePair();
-            return new ScriptedSshServer(server, client, Ed25519PrivateKey.Create(seed, default, "scripted-peer"));
+            return Ed25519PrivateKey.Create(seed, default, "scripted-peer");
         }
         finally
         {
@@ -67,7 +72,15 @@ public sealed partial class ScriptedSshServer : IAsyncDisposable
     public Stream ClientStream { get; }
 
     /// <summary>The host key this server signs H with.</summary>
-    public Ed25519PrivateKey HostKey { get; }
+    public Ed25519PrivateKey HostKey { get; private set; }
+
+    /// <summary>Replaces the host key with a fresh one (a different server, or a changed key in the middle of a connection).</summary>
+    public void RotateHostKey()
+    {
+        Ed25519PrivateKey old = HostKey;
+        HostKey = NewHostKey();
+        old.Dispose();
+    }
 
     /// <summary>The version line this server sent (V_S), without CR LF.</summary>
     public string ServerVersion { get; private set; } = DefaultVersion;

@@ -27,6 +27,9 @@ public sealed class ServerKexOptions
     /// </summary>
     public bool WrongGuess { get; init; }
 
+    /// <summary>Damage the host key's signature of H (one bit of its last byte), as a man in the middle without the key would.</summary>
+    public bool CorruptSignature { get; init; }
+
     /// <summary>The server's cipher list, in its order (the client's order decides).</summary>
     public IReadOnlyList<string> Ciphers { get; init; } = ["aes256-gcm@openssh.com", "chacha20-poly1305@openssh.com", "aes128-ctr"];
 
