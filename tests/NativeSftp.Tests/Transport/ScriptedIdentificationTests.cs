@@ -54,6 +54,28 @@ public class ScriptedIdentificationTests
         Assert.That(ex.Reason, Is.EqualTo(DisconnectReason.ProtocolError));
     }
 
+    // RFC 4253 §4.2: 255 bytes including CR LF is the longest allowed line; one more is refused.
+    [TestCase(253, true, TestName = "PreambleLine_Of255BytesWithCrLf_IsAccepted")]
+    [TestCase(254, false, TestName = "PreambleLine_Of256BytesWithCrLf_IsRefused")]
+    public async Task PreambleLineAtTheLimit(int characters, bool accepted)
+    {
+        using var cts = new CancellationTokenSource(TestTimeout);
+        await using var server = ScriptedSshServer.Create();
+        var accept = server.AcceptAsync(new ServerKexOptions(), cts.Token, preamble: [new string('p', characters)]);
+        if (accepted)
+        {
+            await using var client = await server.StartClientAsync(server.ClientSettings(), cts.Token);
+            await accept;
+            Assert.That(client.ServerVersion, Is.EqualTo(ScriptedSshServer.DefaultVersion));
+        }
+        else
+        {
+            var ex = Assert.ThrowsAsync<SshProtocolException>(async () => await server.StartClientAsync(server.ClientSettings(), cts.Token));
+            Assert.That(ex!.Message, Does.Contain($"longer than {IdentificationExchange.MaxLineLength} bytes"));
+            Assert.CatchAsync(async () => await accept);
+        }
+    }
+
     [Test]
     public async Task EndlessLineWithoutNewline_IsRefusedAfter255Bytes()
     {
