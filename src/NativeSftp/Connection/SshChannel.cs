@@ -240,6 +240,7 @@ public sealed class SshChannel : IAsyncDisposable
     private OutboundWindow Outbound => _outbound ?? throw new InvalidOperationException("the channel is not open");
 
     /// <summary>Sends all of <paramref name="data"/>, waiting on the peer's window; throws if the channel or connection dies first.</summary>
+    [System.Runtime.CompilerServices.AsyncMethodBuilder(typeof(System.Runtime.CompilerServices.PoolingAsyncValueTaskMethodBuilder))]
     public async ValueTask WriteAsync(ReadOnlyMemory<byte> data, CancellationToken cancellationToken)
     {
         ThrowIfClosedForWriting();

@@ -34,6 +34,9 @@ public sealed partial class SshTransport
     public ValueTask SendPacketAsync(OutgoingPacket packet, int payloadLength, CancellationToken cancellationToken) =>
         SendPacketAsync(packet, payloadLength, cancellationToken, clear: false);
 
+    // Pooled builder: the data path's awaits complete asynchronously often (window, lock, socket); without it each
+    // would allocate a state machine box per packet.
+    [System.Runtime.CompilerServices.AsyncMethodBuilder(typeof(System.Runtime.CompilerServices.PoolingAsyncValueTaskMethodBuilder))]
     private async ValueTask SendPacketAsync(OutgoingPacket packet, int payloadLength, CancellationToken cancellationToken, bool clear)
     {
         try
@@ -129,6 +132,7 @@ public sealed partial class SshTransport
         }
     }
 
+    [System.Runtime.CompilerServices.AsyncMethodBuilder(typeof(System.Runtime.CompilerServices.PoolingAsyncValueTaskMethodBuilder))]
     private async ValueTask WriteSealedLockedAsync(ReadOnlyMemory<byte> sealedPacket)
     {
         try

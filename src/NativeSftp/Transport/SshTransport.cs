@@ -178,8 +178,18 @@ public sealed partial class SshTransport : IAsyncDisposable
     private async Task HandshakeAsync(CancellationToken cancellationToken)
     {
         byte[] line = IdentificationExchange.FormatClientLine(_settings.ClientVersion);
-        await _stream.WriteAsync(line, cancellationToken).ConfigureAwait(false);
-        string server = await IdentificationExchange.ReadServerVersionAsync(_reader, cancellationToken).ConfigureAwait(false);
+        string server;
+        try
+        {
+            await _stream.WriteAsync(line, cancellationToken).ConfigureAwait(false);
+            server = await IdentificationExchange.ReadServerVersionAsync(_reader, cancellationToken).ConfigureAwait(false);
+        }
+        catch (IOException e)
+        {
+            // A reset before the banner is a lost connection like any other, not a raw I/O error.
+            throw new SshConnectionException("connection lost during the version exchange: " + e.Message,
+                DisconnectReason.ConnectionLost, ClosedBy.Network, e);
+        }
         _serverVersion = Encoding.Latin1.GetBytes(server);
 
         await _writeLock.WaitAsync(cancellationToken).ConfigureAwait(false);

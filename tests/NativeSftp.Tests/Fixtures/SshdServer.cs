@@ -225,8 +225,18 @@ public sealed class SshdServer : IAsyncDisposable
         return port;
     }
 
+    /// <summary>Longest log tail printed with a failed test (DEBUG3 logs are long; the end is what matters).</summary>
+    private const int LogTailOnFailure = 8000;
+
     public async ValueTask DisposeAsync()
     {
+        // The server's own account of a failure is the fastest way to understand it: print it with the test.
+        if (TestContext.CurrentContext.Result.Outcome.Status == NUnit.Framework.Interfaces.TestStatus.Failed)
+        {
+            string log = ReadLog();
+            await TestContext.Out.WriteLineAsync($"--- sshd log ({LogPath}), last {LogTailOnFailure} characters ---\n{log[Math.Max(0, log.Length - LogTailOnFailure)..]}").ConfigureAwait(false);
+        }
+
         try
         {
             if (!_process.HasExited)

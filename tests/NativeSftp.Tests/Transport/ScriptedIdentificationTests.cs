@@ -157,4 +157,14 @@ public class ScriptedIdentificationTests
         Assert.That(ex.Reason, Is.EqualTo(DisconnectReason.ConnectionLost));
         Assert.That(ex.Message, Does.Contain("before sending its SSH version line"));
     }
+
+    [Test]
+    public async Task ConnectionReset_BeforeBanner_IsConnectionException()
+    {
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(15));
+        await using var server = ScriptedSshServer.Create();
+        await server.AbortAsync();
+        var ex = Assert.ThrowsAsync<SshConnectionException>(async () => await server.StartClientAsync(server.ClientSettings(), cts.Token));
+        Assert.That(ex!.ClosedBy, Is.EqualTo(ClosedBy.Network));
+    }
 }
