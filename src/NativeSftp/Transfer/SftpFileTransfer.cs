@@ -30,18 +30,21 @@ public static class SftpFileTransfer
 
     internal const string PartSuffix = ".nsftp-part";
 
+    /// <summary>Opens one more SFTP session for a segment; the owner (a separate connection) is disposed after it.</summary>
+    internal delegate Task<(SftpClient Sftp, IAsyncDisposable? Owner)> SessionFactory(CancellationToken ct);
+
     public static Task<TransferResult> UploadFileAsync(this SftpClient sftp, string localPath, string remotePath,
         TransferOptions? options = null, IProgress<TransferProgress>? progress = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(sftp);
         ArgumentNullException.ThrowIfNull(localPath);
         ArgumentNullException.ThrowIfNull(remotePath);
-        return UploadCoreAsync(sftp, localPath, remotePath, options ?? new TransferOptions(), progress, 0, 1, cancellationToken);
+        return UploadCoreAsync(sftp, localPath, remotePath, options ?? new TransferOptions(), progress, 0, 1, null, cancellationToken);
     }
 
     /// <summary>The upload; <paramref name="resumeFrom"/> &gt; 0 continues a temporary file whose prefix the caller verified.</summary>
     internal static async Task<TransferResult> UploadCoreAsync(SftpClient sftp, string localPath, string remotePath,
-        TransferOptions options, IProgress<TransferProgress>? progress, long resumeFrom, int attempt, CancellationToken cancellationToken)
+        TransferOptions options, IProgress<TransferProgress>? progress, long resumeFrom, int attempt, SessionFactory? segmentSessions, CancellationToken cancellationToken)
     {
         var clock = Stopwatch.StartNew();
         var info = new FileInfo(localPath);
@@ -91,7 +94,7 @@ public static class SftpFileTransfer
                     }
                     else
                     {
-                        await UploadSegmentsAsync(sftp, handle, local, size, chunk, depth, segments, hash, tracker, watchdog.Token).ConfigureAwait(false);
+                        await UploadSegmentsAsync(sftp, handle, local, size, chunk, depth, segments, hash, tracker, segmentSessions, watchdog.Token).ConfigureAwait(false);
                     }
                 }
                 catch (Exception e) when (watchdog.Diagnosis is { } diagnosis)
@@ -158,12 +161,12 @@ public static class SftpFileTransfer
         ArgumentNullException.ThrowIfNull(sftp);
         ArgumentNullException.ThrowIfNull(remotePath);
         ArgumentNullException.ThrowIfNull(localPath);
-        return DownloadCoreAsync(sftp, remotePath, localPath, options ?? new TransferOptions(), progress, 0, 1, cancellationToken);
+        return DownloadCoreAsync(sftp, remotePath, localPath, options ?? new TransferOptions(), progress, 0, 1, null, cancellationToken);
     }
 
     /// <summary>The download; <paramref name="resumeFrom"/> &gt; 0 continues a local partial whose prefix the caller verified.</summary>
     internal static async Task<TransferResult> DownloadCoreAsync(SftpClient sftp, string remotePath, string localPath,
-        TransferOptions options, IProgress<TransferProgress>? progress, long resumeFrom, int attempt, CancellationToken cancellationToken)
+        TransferOptions options, IProgress<TransferProgress>? progress, long resumeFrom, int attempt, SessionFactory? segmentSessions, CancellationToken cancellationToken)
     {
         var clock = Stopwatch.StartNew();
         var handle = await sftp.OpenAsync(remotePath, SftpOpenFlags.Read, null, cancellationToken).ConfigureAwait(false);
@@ -215,7 +218,7 @@ public static class SftpFileTransfer
                         }
                         else
                         {
-                            await DownloadSegmentsAsync(sftp, remotePath, file.SafeFileHandle, size, chunk, depth, segments, tracker, watchdog.Token).ConfigureAwait(false);
+                            await DownloadSegmentsAsync(sftp, remotePath, file.SafeFileHandle, size, chunk, depth, segments, tracker, segmentSessions, watchdog.Token).ConfigureAwait(false);
                             await HashFileAsync(file.SafeFileHandle, size, hash, cancellationToken).ConfigureAwait(false);
                         }
                     }
@@ -277,10 +280,11 @@ public static class SftpFileTransfer
     }
 
     private static async Task UploadSegmentsAsync(SftpClient sftp, SftpFileHandle handle, SafeFileHandle local, long size, int chunk, int depth, int segments,
-        IncrementalHash hash, ProgressTracker tracker, CancellationToken ct)
+        IncrementalHash hash, ProgressTracker tracker, SessionFactory? factory, CancellationToken ct)
     {
         var ranges = TransferPlanner.Split(size, segments, chunk);
-        var sessions = await OpenExtraSessionsAsync(sftp, ranges.Length - 1, ct).ConfigureAwait(false);
+        var opened = await OpenExtraSessionsAsync(sftp, ranges.Length - 1, factory, ct).ConfigureAwait(false);
+        var sessions = opened.Select(o => o.Sftp).ToList();
         var handles = new List<SftpFileHandle>();
         try
         {
@@ -307,18 +311,16 @@ public static class SftpFileTransfer
         }
         finally
         {
-            foreach (var s in sessions)
-            {
-                await s.DisposeAsync().ConfigureAwait(false);
-            }
+            await DisposeSessionsAsync(opened).ConfigureAwait(false);
         }
     }
 
     private static async Task DownloadSegmentsAsync(SftpClient sftp, string remotePath, SafeFileHandle local, long size, int chunk, int depth, int segments,
-        ProgressTracker tracker, CancellationToken ct)
+        ProgressTracker tracker, SessionFactory? factory, CancellationToken ct)
     {
         var ranges = TransferPlanner.Split(size, segments, chunk);
-        var sessions = await OpenExtraSessionsAsync(sftp, ranges.Length, ct).ConfigureAwait(false);
+        var opened = await OpenExtraSessionsAsync(sftp, ranges.Length, factory, ct).ConfigureAwait(false);
+        var sessions = opened.Select(o => o.Sftp).ToList();
         try
         {
             var work = new List<Task>();
@@ -338,35 +340,48 @@ public static class SftpFileTransfer
         }
         finally
         {
-            foreach (var s in sessions)
-            {
-                await s.DisposeAsync().ConfigureAwait(false);
-            }
+            await DisposeSessionsAsync(opened).ConfigureAwait(false);
         }
     }
 
-    private static async Task<List<SftpClient>> OpenExtraSessionsAsync(SftpClient sftp, int count, CancellationToken ct)
+    /// <summary>Extra sessions for segments: channels on the same connection, or (with a factory) separate connections.</summary>
+    private static async Task<List<(SftpClient Sftp, IAsyncDisposable? Owner)>> OpenExtraSessionsAsync(SftpClient sftp, int count, SessionFactory? factory, CancellationToken ct)
     {
-        var connection = sftp.Connection ?? throw new NotSupportedException("parallel segments need an SSH connection to open more channels on");
-        var list = new List<SftpClient>();
+        var list = new List<(SftpClient, IAsyncDisposable?)>();
         try
         {
             for (int i = 0; i < count; i++)
             {
-                list.Add(await SftpClient.OpenAsync(connection, ct).ConfigureAwait(false));
+                if (factory is not null)
+                {
+                    list.Add(await factory(ct).ConfigureAwait(false));
+                }
+                else
+                {
+                    var connection = sftp.Connection ?? throw new NotSupportedException("parallel segments need an SSH connection to open more channels on");
+                    list.Add((await SftpClient.OpenAsync(connection, ct).ConfigureAwait(false), null));
+                }
             }
         }
         catch
         {
-            foreach (var s in list)
-            {
-                await s.DisposeAsync().ConfigureAwait(false);
-            }
-
+            await DisposeSessionsAsync(list).ConfigureAwait(false);
             throw;
         }
 
         return list;
+    }
+
+    private static async Task DisposeSessionsAsync(List<(SftpClient Sftp, IAsyncDisposable? Owner)> sessions)
+    {
+        foreach (var (s, owner) in sessions)
+        {
+            await s.DisposeAsync().ConfigureAwait(false);
+            if (owner is not null)
+            {
+                await owner.DisposeAsync().ConfigureAwait(false);
+            }
+        }
     }
 
     /// <summary>Waits for all; throws the first failure (by completion order) after every task has finished.</summary>

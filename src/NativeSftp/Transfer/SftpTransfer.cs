@@ -31,7 +31,7 @@ public static class SftpTransfer
             var plan = resume && options.UseTemporaryName
                 ? await ResumePlanner.ForUploadAsync(sftp, localPath, SftpFileTransfer.TemporaryRemoteName(remotePath), hint, ct).ConfigureAwait(false)
                 : new ResumePlanner.Plan(0, null);
-            var result = await SftpFileTransfer.UploadCoreAsync(sftp, localPath, remotePath, options, progress, plan.Offset, attempt, ct).ConfigureAwait(false);
+            var result = await SftpFileTransfer.UploadCoreAsync(sftp, localPath, remotePath, options, progress, plan.Offset, attempt, SegmentFactory(connection, options), ct).ConfigureAwait(false);
             return (result, plan.Verification);
         }, cancellationToken);
     }
@@ -48,10 +48,26 @@ public static class SftpTransfer
             var plan = resume && options.UseTemporaryName
                 ? await ResumePlanner.ForDownloadAsync(sftp, remotePath, SftpFileTransfer.TemporaryLocalName(localPath), hint, ct).ConfigureAwait(false)
                 : new ResumePlanner.Plan(0, null);
-            var result = await SftpFileTransfer.DownloadCoreAsync(sftp, remotePath, localPath, options, progress, plan.Offset, attempt, ct).ConfigureAwait(false);
+            var result = await SftpFileTransfer.DownloadCoreAsync(sftp, remotePath, localPath, options, progress, plan.Offset, attempt, SegmentFactory(connection, options), ct).ConfigureAwait(false);
             return (result, plan.Verification);
         }, cancellationToken);
     }
+
+    /// <summary>With <see cref="TransferOptions.SegmentsOnSeparateConnections"/>, each extra segment gets its own connection.</summary>
+    private static SftpFileTransfer.SessionFactory? SegmentFactory(SshClientOptions connection, TransferOptions options) =>
+        !options.SegmentsOnSeparateConnections ? null : async ct =>
+        {
+            var ssh = await SshClient.ConnectAsync(connection, ct).ConfigureAwait(false);
+            try
+            {
+                return (await ssh.OpenSftpAsync(ct).ConfigureAwait(false), ssh);
+            }
+            catch
+            {
+                await ssh.DisposeAsync().ConfigureAwait(false);
+                throw;
+            }
+        };
 
     private delegate Task<(TransferResult Result, string? ResumeVerification)> Attempt(SftpClient sftp, bool resume, long? hint, int attempt, CancellationToken ct);
 

@@ -44,6 +44,12 @@ public sealed class TransferOptions
     /// <summary>Parallel segments (each on its own SFTP channel); null: chosen from the file size.</summary>
     public int? Segments { get; set; }
 
+    /// <summary>
+    /// Run each extra segment on its own SSH connection instead of its own channel (resilient entry points only):
+    /// for servers or middleboxes that cap a connection's throughput; costs a handshake per segment.
+    /// </summary>
+    public bool SegmentsOnSeparateConnections { get; set; }
+
     /// <summary>Retries after a retryable failure (resilient entry points only).</summary>
     public int Retries { get; set; } = 5;
 
