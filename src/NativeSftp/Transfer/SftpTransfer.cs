@@ -171,6 +171,7 @@ public static class SftpTransfer
                     return "the server refused the write (disk full, quota or read-only file system?); the partial file is kept for --resume";
                 case SftpException { StatusCode: SftpStatusCode.ConnectionLost or SftpStatusCode.NoConnection }:
                 case SshConnectionException or SshChannelException or SocketException or TimeoutException:
+                case IOException when x.InnerException is SocketException:
                     return null;
                 case FileNotFoundException or DirectoryNotFoundException or UnauthorizedAccessException or IOException:
                     return "a local file problem: " + x.Message;
