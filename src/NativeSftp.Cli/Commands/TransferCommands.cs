@@ -1,9 +1,7 @@
 using System.CommandLine;
-using System.Globalization;
 using NativeSftp.Cli.CommandLine;
 using NativeSftp.Cli.Connect;
 using NativeSftp.Cli.Output;
-using NativeSftp.Diagnostics;
 using NativeSftp.Transfer;
 
 namespace NativeSftp.Cli.Commands;
@@ -21,10 +19,11 @@ public sealed class TransferCommandOptions
     public Option<int> Retries { get; } = new("--retries") { Description = "Reconnect and resume this many times after a retryable failure.", DefaultValueFactory = _ => 5, HelpName = "N" };
     public Option<int> StallTimeout { get; } = new("--stall-timeout") { Description = "End an attempt after this many seconds without acknowledged progress.", DefaultValueFactory = _ => 60, HelpName = "SECONDS" };
     public Option<string> Progress { get; } = new("--progress") { Description = "auto (a bar on a terminal, plain lines otherwise), bar, plain or none.", DefaultValueFactory = _ => "auto", HelpName = "MODE" };
+    public Option<bool> Recursive { get; } = new("--recursive", "-r") { Description = "Copy a directory tree: every regular file verified like a single file; symbolic links skipped; stops at the first failure." };
 
     public void AddTo(Command command)
     {
-        foreach (Option o in new Option[] { Verify, Resume, InPlace, NoFsync, Requests, ChunkSize, Segments, Retries, StallTimeout, Progress })
+        foreach (Option o in new Option[] { Verify, Resume, InPlace, NoFsync, Requests, ChunkSize, Segments, Retries, StallTimeout, Progress, Recursive })
         {
             command.Add(o);
         }
@@ -74,46 +73,75 @@ public static class TransferCommands
         ArgumentNullException.ThrowIfNull(runner);
         var topts = new TransferCommandOptions();
 
-        var putLocal = new Argument<string>("local") { Description = "The local file to upload" };
+        var putLocal = new Argument<string>("local") { Description = "The local file (or directory, with -r) to upload" };
         var putUrl = new Argument<string>("url") { Description = "sftp://[user@]host[:port]/path (ending in / to keep the local name)" };
-        var put = new Command("put", "Upload a file: pipelined, verified, renamed into place, retried and resumed on failure.") { putLocal, putUrl };
+        var put = new Command("put", "Upload a file (or a tree with -r): pipelined, verified, renamed into place, retried and resumed on failure.") { putLocal, putUrl };
         topts.AddTo(put);
         runner.Bind(put, async (parse, args, context, ct) =>
         {
             string local = context.Environment.ExpandHome(parse.GetRequiredValue(putLocal));
-            if (Directory.Exists(local))
+            bool recursive = parse.GetValue(topts.Recursive);
+            if (Directory.Exists(local) != recursive)
             {
-                throw new UsageException($"{local} is a directory; this version uploads one file at a time");
+                throw new UsageException(recursive
+                    ? $"{local} is not a directory; -r copies a directory (drop -r for one file)"
+                    : $"{local} is a directory; use put -r to upload a directory tree");
             }
 
             var url = RemoteUrl.Parse(parse.GetRequiredValue(putUrl));
+            using var setup = TransferSetup.Create(parse, topts, args, context, url);
+            if (recursive)
+            {
+                return await RecursiveTransfer.PutAsync(setup, local, url, context, ct).ConfigureAwait(false);
+            }
+
             string remote = RemotePath(url.Path);
             if (remote.Length == 0 || remote.EndsWith('/'))
             {
                 remote += Path.GetFileName(local);
             }
 
-            return await RunTransferAsync(parse, topts, args, context, url, "put", (options, transfer, progress, token) =>
+            return await RunTransferAsync(setup, context, "put", (options, transfer, progress, token) =>
                 SftpTransfer.UploadAsync(options, local, remote, transfer, progress, token), ct).ConfigureAwait(false);
         });
         root.Add(put);
 
-        var getUrl = new Argument<string>("url") { Description = "sftp://[user@]host[:port]/path of the file to download" };
-        var getLocal = new Argument<string>("local") { Description = "Where to write it (a directory keeps the remote name)" };
-        var get = new Command("get", "Download a file: pipelined, verified, written to a temporary name, flushed and moved into place.") { getUrl, getLocal };
+        var getUrl = new Argument<string>("url") { Description = "sftp://[user@]host[:port]/path of the file (or directory, with -r) to download" };
+        var getLocal = new Argument<string>("local") { Description = "Where to write it (an existing directory keeps the remote name)" };
+        var get = new Command("get", "Download a file (or a tree with -r): pipelined, verified, written to a temporary name, flushed and moved into place.") { getUrl, getLocal };
         topts.AddTo(get);
         runner.Bind(get, async (parse, args, context, ct) =>
         {
             var url = RemoteUrl.Parse(parse.GetRequiredValue(getUrl));
-            string remote = RemotePath(url.Path);
             string local = context.Environment.ExpandHome(parse.GetRequiredValue(getLocal));
+            using var setup = TransferSetup.Create(parse, topts, args, context, url);
+            if (parse.GetValue(topts.Recursive))
+            {
+                return await RecursiveTransfer.GetAsync(setup, url, local, context, ct).ConfigureAwait(false);
+            }
+
+            string remote = RemotePath(url.Path);
             if (Directory.Exists(local))
             {
                 local = Path.Combine(local, remote[(remote.LastIndexOf('/') + 1)..]);
             }
 
-            return await RunTransferAsync(parse, topts, args, context, url, "get", (options, transfer, progress, token) =>
-                SftpTransfer.DownloadAsync(options, remote, local, transfer, progress, token), ct).ConfigureAwait(false);
+            try
+            {
+                return await RunTransferAsync(setup, context, "get", (options, transfer, progress, token) =>
+                    SftpTransfer.DownloadAsync(options, remote, local, transfer, progress, token), ct).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is TransferException or SftpException && !ct.IsCancellationRequested)
+            {
+                // Whether the remote path is a directory is only worth a round trip once the download has failed:
+                // then the failure is a usage error with a hint, not a puzzling read error.
+                if (await IsRemoteDirectoryAsync(setup, url, context, ct).ConfigureAwait(false))
+                {
+                    throw new UsageException($"{url} is a directory; use get -r to download a directory tree");
+                }
+
+                throw;
+            }
         });
         root.Add(get);
 
@@ -162,24 +190,13 @@ public static class TransferCommands
 
     private delegate Task<TransferResult> TransferRun(SshClientOptions options, TransferOptions transfer, IProgress<TransferProgress> progress, CancellationToken ct);
 
-    private static async Task<int> RunTransferAsync(ParseResult parse, TransferCommandOptions topts, ConnectionArguments args, CliContext context,
-        RemoteUrl url, string label, TransferRun run, CancellationToken ct)
+    private static async Task<int> RunTransferAsync(TransferSetup setup, CliContext context, string label, TransferRun run, CancellationToken ct)
     {
-        TransferOptions transfer = topts.Bind(parse);
-        var mode = ProgressRenderer.ParseMode(parse.GetValue(topts.Progress) ?? "auto");
-        ResolvedTarget target = ClientOptionsBuilder.Resolve(url, args, context.Environment);
-        foreach (string note in target.Notes)
-        {
-            context.Verbose(note);
-        }
-
-        using ProtocolTraceWriter? trace = args.TraceFile is { } traceFile ? ProtocolTraceWriter.ToFile(context.Environment.ExpandHome(traceFile)) : null;
-        var options = ClientOptionsBuilder.Build(target, args, context.Environment, trace);
         context.Phase = CommandPhase.Operating;
         TransferResult result;
-        using (var renderer = new ProgressRenderer(mode, label, context.Error, context.Environment.IsInteractive))
+        using (var renderer = setup.NewRenderer(label, context))
         {
-            result = await run(options, transfer, renderer, ct).ConfigureAwait(false);
+            result = await run(setup.Connection, setup.Transfer, renderer, ct).ConfigureAwait(false);
         }
 
         if (context.Json)
@@ -188,13 +205,26 @@ public static class TransferCommands
         }
         else
         {
-            string resumed = result.ResumedFrom > 0 ? $", resumed from {result.ResumedFrom} ({result.ResumeVerification})" : "";
-            string attempts = result.Attempts.Count > 1 ? $", {result.Attempts.Count} attempts" : "";
-            await context.Error.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
-                $"nsftp: {label} {result.LocalPath} {(label == "put" ? "->" : "<-")} {result.RemotePath}: {ByteFormat.Size(result.Bytes)} in {result.Duration.TotalSeconds:0.00} s ({ByteFormat.Rate(result.BytesPerSecond)}), verified: {result.VerifyMethod}{resumed}{attempts}"))
-                .ConfigureAwait(false);
+            await context.Error.WriteLineAsync(TransferSetup.Summary(label, result)).ConfigureAwait(false);
         }
 
         return ExitCodes.Success;
+    }
+
+    /// <summary>True when the URL's path is a directory on the server; false when it is not or cannot be told.</summary>
+    private static async Task<bool> IsRemoteDirectoryAsync(TransferSetup setup, RemoteUrl url, CliContext context, CancellationToken ct)
+    {
+        try
+        {
+            await using var session = await CliSession.OpenAsync(url, setup.Connection, context, ct).ConfigureAwait(false);
+            string path = await session.ResolveAsync(url.Path, ct).ConfigureAwait(false);
+            return (await session.Sftp.StatAsync(path, ct).ConfigureAwait(false)).IsDirectory;
+        }
+        catch (SshException probe)
+        {
+            // The download's own error is the one to report; this probe only decides whether to add the -r hint.
+            context.Verbose($"could not check whether {url} is a directory: {probe.Message}");
+            return false;
+        }
     }
 }

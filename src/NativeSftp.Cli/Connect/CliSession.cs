@@ -62,6 +62,30 @@ public sealed class CliSession : IAsyncDisposable
     }
 
     /// <summary>
+    /// Connects with options already built (put -r / get -r: the same options, and trace file, as the file
+    /// transfers that follow). The caller owns the trace; this session does not close it.
+    /// </summary>
+    public static async Task<CliSession> OpenAsync(RemoteUrl url, SshClientOptions options, CliContext context, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(url);
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(context);
+        context.Phase = CommandPhase.Connecting;
+        var ssh = await SshClient.ConnectAsync(options, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var sftp = await ssh.OpenSftpAsync(cancellationToken).ConfigureAwait(false);
+            context.Phase = CommandPhase.Operating;
+            return new CliSession(ssh, sftp, null, url);
+        }
+        catch
+        {
+            await ssh.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    /// <summary>
     /// The server path for a URL path: absolute paths as given; "", "~" and "~/x" against the login directory,
     /// by expand-path@openssh.com when offered, else REALPATH(".") (the login directory in every server we know).
     /// </summary>

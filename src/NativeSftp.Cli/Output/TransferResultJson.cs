@@ -5,7 +5,8 @@ namespace NativeSftp.Cli.Output;
 
 /// <summary>
 /// The JSON form of a <see cref="TransferResult"/> for put/get --json. Field names are an interface scripts depend on:
-/// operation, local, remote, bytes, seconds, bytesPerSecond, verify{method,digest},
+/// operation, local, remote, bytes, seconds, bytesPerSecond, sha256 (local, computed while streaming),
+/// verify{method,digest (only when the copy was checked by SHA-256)},
 /// attempts[{number,startOffset,bytesAcknowledged,seconds,waitedSeconds,failure}], resumedFrom, segments,
 /// algorithms{kex,hostKey,cipher,mac}. Absent values are JSON null, never left out, so a consumer's schema is fixed.
 /// </summary>
@@ -24,9 +25,14 @@ public static class TransferResultJson
         w.WriteNumber("bytes", result.Bytes);
         w.WriteNumber("seconds", Math.Round(result.Duration.TotalSeconds, 3));
         w.WriteNumber("bytesPerSecond", Math.Round(result.BytesPerSecond, 1));
+        // The data's SHA-256 as computed locally while it streamed (null when the engine did not compute one).
+        w.WriteString("sha256", result.Sha256);
         w.WriteStartObject("verify");
         w.WriteString("method", result.VerifyMethod);
-        w.WriteString("digest", result.Sha256 is null ? null : "sha256:" + result.Sha256);
+        // The digest under "verify" is the one the server's copy was checked against: with --verify size or none
+        // nothing was compared by digest, so reporting one there would claim a check that never happened.
+        bool digestVerified = result.Sha256 is not null && result.VerifyMethod.StartsWith("sha256", StringComparison.Ordinal);
+        w.WriteString("digest", digestVerified ? "sha256:" + result.Sha256 : null);
         w.WriteEndObject();
         w.WriteStartArray("attempts");
         foreach (var a in result.Attempts)
