@@ -56,6 +56,11 @@ public static class AuthSshd
         }
     }
 
+    /// <summary>sshd's "Accepted &lt;method&gt; for &lt;user&gt; from ..." lines so far (the publickey one ends with the key's fingerprint).</summary>
+    public static List<string> AcceptedLines(SshdServer sshd, string method, string user) =>
+        // sshd -E ends its log lines with "\r\n".
+        sshd.ReadLog().Split('\n').Select(l => l.TrimEnd('\r')).Where(l => l.StartsWith($"Accepted {method} for {user} from ", StringComparison.Ordinal)).ToList();
+
     /// <summary>Waits until the sshd log contains <paramref name="text"/>: sshd may write it just after the client sees the reply.</summary>
     public static async Task<bool> LogContainsAsync(SshdServer sshd, string text, CancellationToken ct)
     {
