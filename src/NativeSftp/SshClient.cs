@@ -85,8 +85,16 @@ public sealed class SshClient : IAsyncDisposable
                 {
                     key = PrivateKeyFile.Load(path);
                 }
-                catch (PrivateKeyPassphraseException) when (options.PassphraseProvider?.Invoke(path) is { } passphrase)
+                catch (PrivateKeyPassphraseException e) when (!e.PassphraseWasGiven && options.PassphraseProvider is not null)
                 {
+                    // SshClientOptions.PassphraseProvider: null means "skip this key", not "fail the connection".
+                    string? passphrase = options.PassphraseProvider(path);
+                    if (passphrase is null)
+                    {
+                        auth.Notes.Add($"skipped encrypted key {path}: no passphrase given");
+                        continue;
+                    }
+
                     key = PrivateKeyFile.Load(path, passphrase);
                 }
 

@@ -116,9 +116,9 @@ public sealed class UserAuthClient
 
     private async Task<bool> TryPublicKeyAsync(ISigner key, CancellationToken ct)
     {
-        string? algorithm = ChooseSignatureAlgorithm(key);
+        var algorithms = ChooseSignatureAlgorithms(key);
         string label = $"publickey ({key.PublicKey.KeyType} {key.PublicKey.Sha256Fingerprint})";
-        if (algorithm is null)
+        if (algorithms.Count == 0)
         {
             _tried.Add(label + ": no signature algorithm the server accepts");
             return false;
@@ -126,59 +126,68 @@ public sealed class UserAuthClient
 
         _tried.Add(label);
         byte[] blob = key.PublicKey.ToArray();
+        foreach (string algorithm in algorithms)
+        {
+            // Partial success or a failure may have taken publickey off the list between two queries.
+            if (!_serverMethods.Contains("publickey"))
+            {
+                return false;
+            }
 
-        // Query first (RFC 4252 §7): an agent key costs a signature (and maybe a confirmation prompt) only if it would be accepted.
-        await SendRequestAsync("publickey", sw =>
-        {
-            sw.WriteBoolean(false);
-            sw.WriteAscii(algorithm);
-            sw.WriteString(blob);
-        }, ct).ConfigureAwait(false);
-        byte[] reply = await ReceiveSkippingBannersAsync(ct).ConfigureAwait(false);
-        if (reply[0] == MessageNumbers.UserauthFailure)
-        {
-            ParseFailure(reply);
-            return false;
+            // Query first (RFC 4252 §7): an agent key costs a signature (and maybe a confirmation prompt) only if it would be accepted.
+            await SendRequestAsync("publickey", sw =>
+            {
+                sw.WriteBoolean(false);
+                sw.WriteAscii(algorithm);
+                sw.WriteString(blob);
+            }, ct).ConfigureAwait(false);
+            byte[] reply = await ReceiveSkippingBannersAsync(ct).ConfigureAwait(false);
+            if (reply[0] == MessageNumbers.UserauthFailure)
+            {
+                ParseFailure(reply);
+                continue;
+            }
+
+            if (reply[0] != MessageNumbers.UserauthPkOk)
+            {
+                return HandleUnexpected(reply, "publickey query");
+            }
+
+            byte[] signed = BuildSignedData(algorithm, blob);
+            byte[] signature = await key.SignAsync(algorithm, signed, ct).ConfigureAwait(false);
+            await SendRequestAsync("publickey", sw =>
+            {
+                sw.WriteBoolean(true);
+                sw.WriteAscii(algorithm);
+                sw.WriteString(blob);
+                sw.WriteString(signature);
+            }, ct).ConfigureAwait(false);
+            return await ReadResultAsync(ct).ConfigureAwait(false);
         }
 
-        if (reply[0] != MessageNumbers.UserauthPkOk)
-        {
-            return HandleUnexpected(reply, "publickey query");
-        }
-
-        byte[] signed = BuildSignedData(algorithm, blob);
-        byte[] signature = await key.SignAsync(algorithm, signed, ct).ConfigureAwait(false);
-        await SendRequestAsync("publickey", sw =>
-        {
-            sw.WriteBoolean(true);
-            sw.WriteAscii(algorithm);
-            sw.WriteString(blob);
-            sw.WriteString(signature);
-        }, ct).ConfigureAwait(false);
-        return await ReadResultAsync(ct).ConfigureAwait(false);
+        return false;
     }
 
     /// <summary>
-    /// RSA keys sign with rsa-sha2-512 or -256 (RFC 8332), picked from the server's server-sig-algs (RFC 8308 §3.1);
-    /// without that list we still use rsa-sha2-512, never SHA-1. Other key types have one algorithm.
+    /// RSA keys sign with rsa-sha2-512 or -256 (RFC 8332), in that order, as far as the server's server-sig-algs
+    /// (RFC 8308 §3.1) lists them; without that list we still try them, never SHA-1. Both are returned because
+    /// server-sig-algs is not a promise: OpenSSH 9.2 lists every algorithm it implements even when
+    /// PubkeyAcceptedAlgorithms allows only rsa-sha2-256, so a refused rsa-sha2-512 query is retried with -256
+    /// (one more query, counted against the server's MaxAuthTries). Other key types have one algorithm.
     /// </summary>
-    private string? ChooseSignatureAlgorithm(ISigner key)
+    private List<string> ChooseSignatureAlgorithms(ISigner key)
     {
         var serverAlgs = _transport.ServerSignatureAlgorithms;
-        if (serverAlgs.Count == 0)
-        {
-            return key.SignatureAlgorithms.Count > 0 ? key.SignatureAlgorithms[0] : null;
-        }
-
+        var chosen = new List<string>(key.SignatureAlgorithms.Count);
         foreach (string a in key.SignatureAlgorithms)
         {
-            if (serverAlgs.Contains(a) || a.EndsWith("-cert-v01@openssh.com", StringComparison.Ordinal))
+            if (serverAlgs.Count == 0 || serverAlgs.Contains(a) || a.EndsWith("-cert-v01@openssh.com", StringComparison.Ordinal))
             {
-                return a;
+                chosen.Add(a);
             }
         }
 
-        return null;
+        return chosen;
     }
 
     /// <summary>RFC 4252 §7: what a publickey signature covers.</summary>

@@ -19,6 +19,12 @@ public sealed class SshdOptions
 
     /// <summary>Allow password and keyboard-interactive authentication (for the test user the auth tests create).</summary>
     public bool AllowPasswords { get; set; }
+
+    /// <summary>
+    /// Run authentication through PAM (/etc/pam.d/sshd). OpenSSH answers keyboard-interactive only through PAM (or
+    /// BSD auth), so the keyboard-interactive tests need it; everything else keeps the default "no".
+    /// </summary>
+    public bool UsePam { get; set; }
 }
 
 /// <summary>
@@ -140,7 +146,7 @@ public sealed class SshdServer : IAsyncDisposable
         sb.AppendLine("PidFile " + Path.Combine(dir, "sshd.pid"));
         sb.AppendLine("AuthorizedKeysFile " + keys.AuthorizedKeysPath);
         sb.AppendLine("StrictModes no");
-        sb.AppendLine("UsePAM no");
+        sb.AppendLine("UsePAM " + (options.UsePam ? "yes" : "no"));
         sb.AppendLine("PermitRootLogin yes");
         sb.AppendLine("PubkeyAuthentication yes");
         sb.AppendLine("PasswordAuthentication " + (options.AllowPasswords ? "yes" : "no"));
