@@ -24,6 +24,9 @@ public sealed class SshClientOptions
     /// <summary>Private key files to offer, in order. Empty: ~/.ssh/id_ed25519, id_ecdsa and id_rsa where they exist.</summary>
     public List<string> IdentityFiles { get; } = [];
 
+    /// <summary>With no <see cref="IdentityFiles"/>, try ~/.ssh/id_ed25519, id_ecdsa and id_rsa (false: agent and password only).</summary>
+    public bool UseDefaultIdentityFiles { get; set; } = true;
+
     /// <summary>Gives the passphrase for an encrypted key file (its path), or null to skip that key.</summary>
     public Func<string, string?>? PassphraseProvider { get; set; }
 
@@ -85,6 +88,7 @@ public sealed class SshClientOptions
 
     internal IReadOnlyList<string> EffectiveIdentityFiles => IdentityFiles.Count > 0
         ? IdentityFiles.Select(ExpandHome).ToList()
+        : !UseDefaultIdentityFiles ? []
         : new[] { "id_ed25519", "id_ecdsa", "id_rsa" }.Select(n => Path.Combine(HomeDirectory, ".ssh", n)).Where(File.Exists).ToList();
 
     /// <summary>"~/x" is the user's home directory, as in OpenSSH's configuration.</summary>
