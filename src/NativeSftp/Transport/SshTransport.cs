@@ -142,7 +142,20 @@ public sealed partial class SshTransport : IAsyncDisposable
             throw;
         }
 
-        return await StartAsync(new NetworkStream(socket, ownsSocket: true), settings, cancellationToken).ConfigureAwait(false);
+        // The timeout also covers the version and key exchange: a server (or middlebox) that accepts TCP and then
+        // says nothing must not hang the caller, and keepalive does not run before the connection layer exists.
+        using var handshake = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        handshake.CancelAfter(connectTimeout);
+        try
+        {
+            return await StartAsync(new NetworkStream(socket, ownsSocket: true), settings, handshake.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            throw new SshConnectionException(
+                $"{settings.Host}:{settings.Port} accepted the connection but did not complete the SSH version and key exchange within {connectTimeout.TotalSeconds:0.#} s",
+                DisconnectReason.ConnectionLost, ClosedBy.Network);
+        }
     }
 
     /// <summary>Runs the protocol over an already-open stream (a socket, or an in-memory pipe in tests).</summary>
