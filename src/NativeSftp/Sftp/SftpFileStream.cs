@@ -410,6 +410,12 @@ public sealed class SftpFileStream : Stream
 
             while (!buffer.IsEmpty)
             {
+                if (_writeCount == _chunk)
+                {
+                    // Left full by a write cancelled while it waited for a slot.
+                    await SendChunkAsync(cancellationToken).ConfigureAwait(false);
+                }
+
                 if (_writeBuffer is null)
                 {
                     _writeBuffer = ArrayPool<byte>.Shared.Rent(_writeHeader + _chunk);

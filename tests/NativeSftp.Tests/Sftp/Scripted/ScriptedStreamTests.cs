@@ -330,6 +330,28 @@ public class ScriptedStreamTests
     }
 
     [Test]
+    public async Task WriteCancelledWhileWaitingForASlot_KeepsItsChunk_AndALaterWriteTriesAgain()
+    {
+        // The first WRITE is never answered, so with one slot the second chunk cannot go out.
+        _server.Intercept = (r, n) => r.Type == SftpPacketType.Write && n == 1 ? ScriptedAction.Ignore : null;
+        var s = await _sftp.OpenStreamAsync("/w", FileMode.Create, FileAccess.Write, new SftpStreamOptions { ChunkSize = Chunk, WriteBehind = 1 }, CancellationToken.None);
+        await s.WriteAsync(new byte[Chunk]);
+        using (var cancel = new CancellationTokenSource(TimeSpan.FromMilliseconds(200)))
+        {
+            Assert.That(async () => await s.WriteAsync(new byte[Chunk], cancel.Token), Throws.InstanceOf<OperationCanceledException>());
+        }
+
+        Assert.That(s.Position, Is.EqualTo(2 * Chunk), "the cancelled chunk stays buffered, not lost");
+        using (var cancel = new CancellationTokenSource(TimeSpan.FromMilliseconds(200)))
+        {
+            Assert.That(async () => await s.WriteAsync(new byte[10], cancel.Token).AsTask().WaitAsync(Hang), Throws.InstanceOf<OperationCanceledException>(),
+                "the full chunk is sent before more is taken");
+        }
+
+        Assert.That(_server.Count(SftpPacketType.Write), Is.EqualTo(1));
+    }
+
+    [Test]
     public void OpenStream_OfAMissingFile_ThrowsNoSuchFile()
     {
         var ex = Assert.ThrowsAsync<SftpException>(() => _sftp.OpenStreamAsync("/nope", FileMode.Open, FileAccess.Read, CancellationToken.None));
