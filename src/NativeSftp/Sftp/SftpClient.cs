@@ -324,22 +324,26 @@ public sealed partial class SftpClient : IAsyncDisposable
         PendingRequest? pending;
         lock (_pending)
         {
-            if (!_pending.Remove(packet.RequestId, out pending))
+            if (!_pending.TryGetValue(packet.RequestId, out pending))
             {
                 throw new SshProtocolException(DisconnectReason.ProtocolError,
                     $"SFTP {SftpPacketType.NameOf(packet.Type)} for request id {packet.RequestId}, which is not outstanding");
             }
         }
 
+        // The request leaves the table only once its reply is accepted: a reply of the wrong type or a bad DATA
+        // throws with the request still in the table, so failing the session fails it too instead of leaving
+        // its caller waiting forever.
         CheckReplyType(pending.Type, packet.Type);
-        if (packet.Type == SftpPacketType.Data)
+        int dataLength = packet.Type == SftpPacketType.Data ? CopyData(packet.Body, pending) : 0;
+        lock (_pending)
         {
-            int n = CopyData(packet.Body, pending);
-            pending.Completion.TrySetResult(new SftpReply(packet.Type, [], n));
-            return;
+            _pending.Remove(packet.RequestId);
         }
 
-        pending.Completion.TrySetResult(new SftpReply(packet.Type, packet.Body.ToArray(), 0));
+        pending.Completion.TrySetResult(packet.Type == SftpPacketType.Data
+            ? new SftpReply(packet.Type, [], dataLength)
+            : new SftpReply(packet.Type, packet.Body.ToArray(), 0));
     }
 
     /// <summary>Copies a DATA reply straight into the reader's buffer (one copy from the channel's receive buffer).</summary>

@@ -1,0 +1,149 @@
+using NativeSftp.Connection;
+using NativeSftp.Sftp;
+using NativeSftp.Sftp.Protocol;
+using NativeSftp.Transfer;
+
+namespace NativeSftp.Tests.Sftp.Scripted;
+
+/// <summary>
+/// The transfer engine over a stream-backed session and the in-memory server (no SSH connection, so verification
+/// is by size): a WRITE failing mid-run, a failed CLOSE, short and reordered replies, a broken reply.
+/// </summary>
+[TestFixture]
+public class ScriptedTransferTests
+{
+    private const int Chunk = 1024;
+    private static readonly TimeSpan Hang = TimeSpan.FromSeconds(20);
+    private ScriptedSftpPeer _peer = null!;
+    private SftpClient _sftp = null!;
+    private InMemorySftpServer _server = null!;
+    private CancellationTokenSource _stop = null!;
+    private Task _serving = null!;
+    private string _dir = null!;
+
+    private static TransferOptions Options => new()
+    {
+        Verify = VerifyMode.Size,
+        UseTemporaryName = false,
+        Fsync = false,
+        ChunkSize = Chunk,
+        RequestsInFlight = 8,
+    };
+
+    [SetUp]
+    public async Task Connect()
+    {
+        (_peer, _sftp) = await ScriptedSftpPeer.ConnectAsync();
+        _server = new InMemorySftpServer(_peer);
+        _stop = new CancellationTokenSource();
+        _serving = Task.Run(() => _server.RunAsync(_stop.Token));
+        _dir = Path.Combine(Path.GetTempPath(), "nsftp-scripted-" + Guid.NewGuid().ToString("N")[..8]);
+        Directory.CreateDirectory(_dir);
+    }
+
+    [TearDown]
+    public async Task Disconnect()
+    {
+        await _sftp.DisposeAsync();
+        await _stop.CancelAsync();
+        try
+        {
+            await _serving;
+        }
+        catch (OperationCanceledException)
+        {
+            // how the server loop ends
+        }
+
+        await _peer.DisposeAsync();
+        _stop.Dispose();
+        Directory.Delete(_dir, recursive: true);
+    }
+
+    private string LocalFile(int size)
+    {
+        string path = Path.Combine(_dir, "up.bin");
+        File.WriteAllBytes(path, Pattern(size));
+        return path;
+    }
+
+    private static byte[] Pattern(int n) => Enumerable.Range(0, n).Select(i => (byte)(i * 13 + i / 256)).ToArray();
+
+    [Test]
+    public void Upload_FifthWriteFails_ReportsTheFailedOffset_AndTheAcknowledgedPrefix()
+    {
+        string local = LocalFile(20 * Chunk);
+        _server.Intercept = (r, n) => r.Type == SftpPacketType.Write && n == 5 ? ScriptedAction.Status(r.Id, SftpStatusCode.Failure, "No space left on device") : null;
+        var ex = Assert.ThrowsAsync<TransferException>(() => _sftp.UploadFileAsync(local, "/up.bin", Options).WaitAsync(Hang));
+        Assert.That(ex!.FirstFailedOffset, Is.EqualTo(4 * Chunk));
+        Assert.That(ex.AcknowledgedOffset, Is.EqualTo(4 * Chunk), "WRITEs 1-4 are the contiguous acknowledged prefix");
+        Assert.That(ex.InnerException, Is.InstanceOf<SftpException>());
+        Assert.That(_server.Count(SftpPacketType.Close), Is.EqualTo(1), "the handle is closed after the failure");
+    }
+
+    [Test]
+    public void Upload_FailedClose_FailsTheUpload()
+    {
+        string local = LocalFile(5 * Chunk + 7);
+        _server.Intercept = (r, _) => r.Type == SftpPacketType.Close ? ScriptedAction.Status(r.Id, SftpStatusCode.Failure, "close: Input/output error") : null;
+        var ex = Assert.ThrowsAsync<SftpException>(() => _sftp.UploadFileAsync(local, "/up.bin", Options).WaitAsync(Hang));
+        Assert.That(ex!.RequestType, Is.EqualTo("CLOSE"));
+    }
+
+    [Test]
+    public async Task Upload_WithRepliesReversed_WritesTheRightFile()
+    {
+        string local = LocalFile(37 * Chunk + 5);
+        _server.ReverseEachBatch = true;
+        var result = await _sftp.UploadFileAsync(local, "/up.bin", Options).WaitAsync(Hang);
+        Assert.That(_server.Files["/up.bin"], Is.EqualTo(File.ReadAllBytes(local)));
+        Assert.That(result.VerifyMethod, Is.EqualTo("size"));
+        Assert.That(_server.ReorderedBatches, Is.GreaterThan(0));
+    }
+
+    [Test]
+    public async Task Download_WithShortReads_ReRequestsTheRemainder_AndGetsTheRightBytes()
+    {
+        byte[] data = Pattern(30 * Chunk + 11);
+        _server.Files["/down.bin"] = data;
+        _server.MaxDataPerRead = 300;
+        string local = Path.Combine(_dir, "down.bin");
+        await _sftp.DownloadFileAsync("/down.bin", local, Options).WaitAsync(Hang);
+        Assert.That(File.ReadAllBytes(local), Is.EqualTo(data));
+        Assert.That(_server.Count(SftpPacketType.Read), Is.GreaterThanOrEqualTo(data.Length / 300));
+    }
+
+    [Test]
+    public async Task Download_WithRepliesReversed_GetsTheRightBytes()
+    {
+        byte[] data = Pattern(45 * Chunk + 1);
+        _server.Files["/down.bin"] = data;
+        _server.ReverseEachBatch = true;
+        string local = Path.Combine(_dir, "down.bin");
+        await _sftp.DownloadFileAsync("/down.bin", local, Options).WaitAsync(Hang);
+        Assert.That(File.ReadAllBytes(local), Is.EqualTo(data));
+        Assert.That(_server.ReorderedBatches, Is.GreaterThan(0));
+    }
+
+    [Test]
+    public void Download_ReplyWithUnknownId_FailsClearly_AndLeavesNoFileUnderTheName()
+    {
+        _server.Files["/down.bin"] = Pattern(20 * Chunk);
+        _server.Intercept = (r, n) => r.Type == SftpPacketType.Read && n == 6 ? ScriptedAction.Send(SftpReplies.Data(r.Id + 500, new byte[10])) : null;
+        string local = Path.Combine(_dir, "down.bin");
+        var ex = Assert.ThrowsAsync<SshChannelException>(() => _sftp.DownloadFileAsync("/down.bin", local, new TransferOptions { Verify = VerifyMode.Size, ChunkSize = Chunk, RequestsInFlight = 8 }).WaitAsync(Hang));
+        Assert.That(ex!.Message, Does.Contain("not outstanding"));
+        Assert.That(File.Exists(local), Is.False);
+        Assert.That(_sftp.RequestsInFlight, Is.Zero);
+    }
+
+    [Test]
+    public void Upload_LinkClosesMidRun_FailsWithTheSessionCause()
+    {
+        string local = LocalFile(20 * Chunk);
+        _server.Intercept = (r, n) => r.Type == SftpPacketType.Write && n == 7 ? ScriptedAction.CloseLink : null;
+        var ex = Assert.ThrowsAsync<TransferException>(() => _sftp.UploadFileAsync(local, "/up.bin", Options).WaitAsync(Hang));
+        Assert.That(ex!.InnerException, Is.InstanceOf<SshChannelException>());
+        Assert.That(ex.AcknowledgedOffset, Is.LessThanOrEqualTo(6 * Chunk));
+    }
+}
