@@ -77,6 +77,7 @@ public sealed class TcpFaultProxy : IAsyncDisposable
     private volatile bool _blackhole;
     private int _connections;
     private int _faultsFired;
+    private long _firstFaultTimestamp;
     private long _bytesClientToServer;
     private long _bytesServerToClient;
 
@@ -105,6 +106,9 @@ public sealed class TcpFaultProxy : IAsyncDisposable
 
     /// <summary>How many connections the planned fault actually hit (0: the streams ended before its offset).</summary>
     public int FaultsFired => Volatile.Read(ref _faultsFired);
+
+    /// <summary>When the planned fault first fired (a <see cref="System.Diagnostics.Stopwatch"/> timestamp), for measuring detection time.</summary>
+    public long? FirstFaultTimestamp => Interlocked.Read(ref _firstFaultTimestamp) is var t && t != 0 ? t : null;
 
     /// <summary>Bytes forwarded per direction over all connections (dropped and held-back bytes not counted).</summary>
     public long BytesForwarded(FaultDirection direction) =>
@@ -223,6 +227,7 @@ public sealed class TcpFaultProxy : IAsyncDisposable
                 {
                     fired = true;
                     Interlocked.Increment(ref _faultsFired);
+                    Interlocked.CompareExchange(ref _firstFaultTimestamp, System.Diagnostics.Stopwatch.GetTimestamp(), 0);
                 }
 
                 switch (fault.Kind)

@@ -82,6 +82,16 @@ public static class FaultRun
         return o;
     }
 
+    /// <summary>Client options straight to the fixture, with the same fast keepalive and connect deadline.</summary>
+    public static SshClientOptions ViaProxyless(SshdServer sshd)
+    {
+        var o = TestClients.Options(sshd);
+        o.KeepAliveInterval = TimeSpan.FromSeconds(1);
+        o.KeepAliveCountMax = 2;
+        o.ConnectTimeout = TimeSpan.FromSeconds(10);
+        return o;
+    }
+
     public static void WriteRandomFile(string path, long size, int seed)
     {
         var rng = new Random(seed);
