@@ -197,6 +197,11 @@ public static class SftpTransfer
                 case SftpException { StatusCode: SftpStatusCode.ConnectionLost or SftpStatusCode.NoConnection }:
                 case SshConnectionException or SshChannelException or SocketException or TimeoutException:
                     return null;
+                case IOException { InnerException: SocketException }:
+                    // The network, not a local file: a reset during the identification exchange (a server
+                    // restarting, MaxStartups refusing, a proxy with no backend) surfaces from the stream like this.
+                    // Found by Resilience/ServerFaultTests (restart on the same port).
+                    return null;
                 case FileNotFoundException or DirectoryNotFoundException or UnauthorizedAccessException or IOException:
                     return "a local file problem: " + x.Message;
             }

@@ -76,7 +76,9 @@ public class RandomizedFaultTests
             using var cts = CancellationTokenSource.CreateLinkedTokenSource(testToken);
             cts.CancelAfter(RunTimeout);
             var (outcome, detail, fired) = await FaultRun.RunAsync(_sshd, plan, cts.Token);
-            await TestContext.Out.WriteLineAsync($"seed={plan.Seed}  {plan} -> {outcome} (fired {fired}): {detail}");
+            string line = $"seed={plan.Seed}  {plan} -> {outcome} (fired {fired}): {detail}";
+            await TestContext.Out.WriteLineAsync(line);
+            await TestContext.Progress.WriteLineAsync(line);
             notFired += fired == 0 ? 1 : 0;
             switch (outcome)
             {
