@@ -85,8 +85,9 @@ public static class SftpTransfer
             long startOffset = hint ?? 0;
             try
             {
-                await using var ssh = await SshClient.ConnectAsync(connection, cancellationToken).ConfigureAwait(false);
-                await using var sftp = await ssh.OpenSftpAsync(cancellationToken).ConfigureAwait(false);
+                var (ssh, sftp) = await OpenSessionAsync(connection, cancellationToken).ConfigureAwait(false);
+                await using var sshScope = ssh;
+                await using var sftpScope = sftp;
                 everConnected = true;
                 bool resume = options.Resume || number > 1;
                 var (result, verification) = await attemptBody(sftp, resume, hint, number, cancellationToken).ConfigureAwait(false);
@@ -127,6 +128,46 @@ public static class SftpTransfer
                 progress?.Report(new TransferProgress(TransferPhase.Retrying, acknowledged, null, 0, null, 0, TimeSpan.Zero, number + 1));
                 await Task.Delay(waited, cancellationToken).ConfigureAwait(false);
             }
+        }
+    }
+
+    /// <summary>
+    /// Connect, authenticate and open SFTP under one deadline, <see cref="SshClientOptions.ConnectTimeout"/>. The
+    /// transport's own timeout covers only the TCP connect, and keepalive starts only once the connection layer
+    /// exists, so a path that goes silent during identification, key exchange or authentication (a blackhole, or a
+    /// corrupted plaintext packet length that leaves both sides waiting for bytes that never come) would otherwise
+    /// hang the attempt for ever. Found by the randomized fault tests (Resilience/RandomizedFaultTests).
+    /// </summary>
+    private static async Task<(SshClient Ssh, SftpClient Sftp)> OpenSessionAsync(SshClientOptions connection, CancellationToken cancellationToken)
+    {
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        if (connection.ConnectTimeout > TimeSpan.Zero)
+        {
+            deadline.CancelAfter(connection.ConnectTimeout);
+        }
+
+        SshClient? ssh = null;
+        try
+        {
+            ssh = await SshClient.ConnectAsync(connection, deadline.Token).ConfigureAwait(false);
+            var sftp = await ssh.OpenSftpAsync(deadline.Token).ConfigureAwait(false);
+            return (ssh, sftp);
+        }
+        catch (Exception e) when (ssh is not null || (e is OperationCanceledException && deadline.IsCancellationRequested && !cancellationToken.IsCancellationRequested))
+        {
+            if (ssh is not null)
+            {
+                await ssh.DisposeAsync().ConfigureAwait(false);
+            }
+
+            if (e is OperationCanceledException && !cancellationToken.IsCancellationRequested)
+            {
+                throw new SshConnectionException(
+                    $"no SFTP session within {connection.ConnectTimeout.TotalSeconds:0.#} s (the server or the path went silent during the handshake, authentication or the SFTP start)",
+                    DisconnectReason.ConnectionLost, ClosedBy.Network, e);
+            }
+
+            throw;
         }
     }
 
@@ -172,6 +213,11 @@ public static class SftpTransfer
                 case SftpException { StatusCode: SftpStatusCode.ConnectionLost or SftpStatusCode.NoConnection }:
                 case SshConnectionException or SshChannelException or SocketException or TimeoutException:
                 case IOException when x.InnerException is SocketException:
+                    return null;
+                case IOException { InnerException: SocketException }:
+                    // The network, not a local file: a reset during the identification exchange (a server
+                    // restarting, MaxStartups refusing, a proxy with no backend) surfaces from the stream like this.
+                    // Found by Resilience/ServerFaultTests (restart on the same port).
                     return null;
                 case FileNotFoundException or DirectoryNotFoundException or UnauthorizedAccessException or IOException:
                     return "a local file problem: " + x.Message;

@@ -28,24 +28,43 @@ internal sealed class StallWatchdog : IAsyncDisposable
         _loop = timeout > TimeSpan.Zero && timeout != Timeout.InfiniteTimeSpan ? Task.Run(LoopAsync) : Task.CompletedTask;
     }
 
+    private TimeSpan CheckInterval => _timeout / 4 < MaxCheckInterval ? _timeout / 4 : MaxCheckInterval;
+
     /// <summary>The token the transfer runs under: cancelled by the caller, or by us on a stall.</summary>
     public CancellationToken Token => _abort.Token;
 
     /// <summary>Set when we ended the attempt for a stall.</summary>
     public string? Diagnosis { get; private set; }
 
+    /// <summary>The stall was a silent connection (nothing received for the whole timeout); we failed the connection.</summary>
+    public bool IsSilent { get; private set; }
+
     private async Task LoopAsync()
     {
-        TimeSpan interval = _timeout / 4 < MaxCheckInterval ? _timeout / 4 : MaxCheckInterval;
+        TimeSpan interval = CheckInterval;
         using var timer = new PeriodicTimer(interval);
         try
         {
             while (await timer.WaitForNextTickAsync(_stop.Token).ConfigureAwait(false))
             {
+                // Read on every tick: the connection learns of received packets by comparing the transport's count
+                // when asked (its keepalive loop asks; with keepalive off nobody else does), so without this the
+                // "nothing received" clock would restart at the moment of the diagnosis and never show a silence.
+                _ = _sftp.Connection?.TimeSinceLastPacketReceived;
                 TimeSpan idle = _progress.SinceLastProgress;
                 if (idle >= _timeout)
                 {
                     Diagnosis = Diagnose(idle);
+                    if (IsSilent)
+                    {
+                        // Nothing at all came back for the whole stall timeout: the connection is dead by any
+                        // measure (keepalive would say so too, were it on). Failing it now makes the CLOSE and
+                        // channel-close that follow fail at once instead of each waiting out its own 10 s timeout
+                        // on a path that will never answer (found by Resilience/NetworkFaultTests: 20 s per stall).
+                        await _sftp.Connection!.Transport.FailAsync(new SshConnectionException(
+                            $"the transfer stalled on a silent connection: {Diagnosis}", DisconnectReason.ConnectionLost, ClosedBy.Client)).ConfigureAwait(false);
+                    }
+
                     await _abort.CancelAsync().ConfigureAwait(false);
                     return;
                 }
@@ -63,8 +82,11 @@ internal sealed class StallWatchdog : IAsyncDisposable
         var parts = new List<string> { $"no acknowledged progress for {secs}" };
         if (_sftp.Channel?.Counters is { } c)
         {
-            if (c.TimeSinceLastPacketReceived >= idle)
+            // Against the timeout less one check interval, not the idle time: a packet is noticed at the first tick
+            // after it arrived, so the silence measured is short by up to one interval.
+            if (c.TimeSinceLastPacketReceived >= _timeout - CheckInterval)
             {
+                IsSilent = _sftp.Connection is not null;
                 parts.Add($"nothing received from the server at all for {c.TimeSinceLastPacketReceived.TotalSeconds:0.#} s (the connection is silent: a dead network path or a frozen server)");
             }
 
