@@ -7,7 +7,7 @@ namespace NativeSftp.Cli.Output;
 /// The JSON form of a <see cref="TransferResult"/> for put/get --json. Field names are an interface scripts depend on:
 /// operation, local, remote, bytes, seconds, bytesPerSecond, sha256 (local, computed while streaming),
 /// verify{method,digest (only when the copy was checked by SHA-256)},
-/// attempts[{number,startOffset,bytesAcknowledged,seconds,waitedSeconds,failure}], resumedFrom, segments,
+/// attempts[{number,startOffset,bytesAcknowledged,seconds,waitedSeconds,failure}], resumedFrom, resumeVerification (how the resumed prefix was proven), segments,
 /// algorithms{kex,hostKey,cipher,mac}. Absent values are JSON null, never left out, so a consumer's schema is fixed.
 /// </summary>
 public static class TransferResultJson
@@ -49,6 +49,7 @@ public static class TransferResultJson
 
         w.WriteEndArray();
         w.WriteNumber("resumedFrom", result.ResumedFrom);
+        w.WriteString("resumeVerification", result.ResumeVerification);
         w.WriteNumber("segments", result.Segments);
         if (result.Algorithms is { } n)
         {

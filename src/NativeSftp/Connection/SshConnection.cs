@@ -48,28 +48,20 @@ public sealed class SshConnection : IPacketHandler, IAsyncDisposable
     private uint _nextId;
     private SshConnectionException? _failure;
     private long _lastPacketsReceived;
-    private long _lastReceiveTimestamp;
 
     public SshConnection(SshTransport transport, ConnectionSettings? settings = null)
     {
         _transport = transport ?? throw new ArgumentNullException(nameof(transport));
         _settings = settings ?? new ConnectionSettings();
         _keepAlive = new KeepAliveMonitor(_settings.KeepAliveInterval, _settings.KeepAliveCountMax, _settings.TimeProvider);
-        _lastReceiveTimestamp = _settings.TimeProvider.GetTimestamp();
         _transport.SetPacketHandler(this);
         _keepAliveLoop = _keepAlive.IsEnabled ? Task.Run(KeepAliveLoopAsync) : Task.CompletedTask;
     }
 
     public SshTransport Transport => _transport;
 
-    public TimeSpan TimeSinceLastPacketReceived
-    {
-        get
-        {
-            NotePacketsReceived();
-            return _settings.TimeProvider.GetElapsedTime(Interlocked.Read(ref _lastReceiveTimestamp));
-        }
-    }
+    /// <summary>Time since the last packet of any kind arrived, as the transport's receive loop records it.</summary>
+    public TimeSpan TimeSinceLastPacketReceived => _transport.TimeSinceLastPacketReceived;
 
     /// <summary>Keepalive probes sent and not yet answered by any packet.</summary>
     public int KeepAlivesUnanswered => _keepAlive.Unanswered;
@@ -390,7 +382,6 @@ public sealed class SshConnection : IPacketHandler, IAsyncDisposable
         long now = _transport.PacketsReceived;
         if (now != Interlocked.Exchange(ref _lastPacketsReceived, now))
         {
-            Interlocked.Exchange(ref _lastReceiveTimestamp, _settings.TimeProvider.GetTimestamp());
             _keepAlive.OnPacketReceived();
         }
     }

@@ -47,10 +47,6 @@ internal sealed class StallWatchdog : IAsyncDisposable
         {
             while (await timer.WaitForNextTickAsync(_stop.Token).ConfigureAwait(false))
             {
-                // Read on every tick: the connection learns of received packets by comparing the transport's count
-                // when asked (its keepalive loop asks; with keepalive off nobody else does), so without this the
-                // "nothing received" clock would restart at the moment of the diagnosis and never show a silence.
-                _ = _sftp.Connection?.TimeSinceLastPacketReceived;
                 TimeSpan idle = _progress.SinceLastProgress;
                 if (idle >= _timeout)
                 {

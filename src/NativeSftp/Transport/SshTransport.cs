@@ -60,6 +60,7 @@ public sealed partial class SshTransport : IAsyncDisposable
         _clientVersion = Encoding.ASCII.GetBytes(settings.ClientVersion);
         _handler = Incoming;
         _lastKexTimestamp = settings.TimeProvider.GetTimestamp();
+        _lastReceivedTimestamp = _lastKexTimestamp;
     }
 
     /// <summary>Where packets for the layers above go until <see cref="SetPacketHandler"/> is called (user authentication reads here).</summary>
@@ -94,6 +95,11 @@ public sealed partial class SshTransport : IAsyncDisposable
     public long BytesReceived => Interlocked.Read(ref _bytesReceived);
     public long PacketsSent => Interlocked.Read(ref _packetsSent);
     public long PacketsReceived => Interlocked.Read(ref _packetsReceived);
+
+    /// <summary>Time since the last packet of any kind arrived (what keepalive and stall diagnosis reason about).</summary>
+    public TimeSpan TimeSinceLastPacketReceived => _settings.TimeProvider.GetElapsedTime(Volatile.Read(ref _lastReceivedTimestamp));
+
+    private long _lastReceivedTimestamp;
 
     /// <summary>Completed key exchanges, the initial one included.</summary>
     public int KeyExchangeCount => Volatile.Read(ref _kexCount);
@@ -262,6 +268,7 @@ public sealed partial class SshTransport : IAsyncDisposable
                         {
                             Interlocked.Exchange(ref _bytesReceived, _decoder.ByteCount);
                             Interlocked.Increment(ref _packetsReceived);
+                            Volatile.Write(ref _lastReceivedTimestamp, _settings.TimeProvider.GetTimestamp());
                             _settings.Tracer?.OnPacket(Diagnostics.PacketDirection.Received, packet.Payload, packet.WireLength, KeyExchangeCount);
                             await DispatchAsync(packet).ConfigureAwait(false);
                         }
