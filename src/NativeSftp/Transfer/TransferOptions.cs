@@ -95,7 +95,7 @@ public sealed class TransferResult
     public required TimeSpan Duration { get; init; }
     public double BytesPerSecond => Duration > TimeSpan.Zero ? Bytes / Duration.TotalSeconds : 0;
 
-    /// <summary>"none", "size", "sha256 (check-file)", "sha256 (remote sha256sum)", "sha256 (read-back)".</summary>
+    /// <summary>"none", "size", "sha256 (check-file)", "sha256 (remote openssl)", "sha256 (read-back)".</summary>
     public required string VerifyMethod { get; init; }
 
     /// <summary>SHA-256 of the data (lower-case hex) when one was computed.</summary>

@@ -20,6 +20,13 @@ public sealed class VerificationMismatchTests
         esac
         """;
 
+    /// <summary>The engine tries openssl first; this server's is broken, so the lying sha256sum is the one it trusts.</summary>
+    private const string BrokenOpenssl = """
+        #!/bin/sh
+        echo "openssl: broken on this server" >&2
+        exit 1
+        """;
+
     private string _fakeBin = null!;
     private SshdServer _sshd = null!;
 
@@ -31,6 +38,9 @@ public sealed class VerificationMismatchTests
         string script = Path.Combine(_fakeBin, "sha256sum");
         await File.WriteAllTextAsync(script, FakeSha256sum.Replace("\r\n", "\n", StringComparison.Ordinal) + "\n");
         CliHome.SetMode(script, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        string openssl = Path.Combine(_fakeBin, "openssl");
+        await File.WriteAllTextAsync(openssl, BrokenOpenssl.Replace("\r\n", "\n", StringComparison.Ordinal) + "\n");
+        CliHome.SetMode(openssl, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
         _sshd = await SshdServer.StartAsync(o => o.ConfigLines.Add($"SetEnv PATH={_fakeBin}:/usr/bin:/bin"));
     }
 

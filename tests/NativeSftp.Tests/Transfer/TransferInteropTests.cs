@@ -82,7 +82,7 @@ public class TransferInteropTests
         var up = await _sftp.UploadFileAsync(src, remote, new TransferOptions { ChunkSize = Chunk }, null, ct);
         AssertSameFile(src, remote);
         Assert.That(up.Bytes, Is.EqualTo(size));
-        Assert.That(up.VerifyMethod, Is.EqualTo("sha256 (remote sha256sum)"), "Auto picks the strongest: OpenSSH has no check-file, the shell has sha256sum");
+        Assert.That(up.VerifyMethod, Is.EqualTo("sha256 (remote openssl)"), "Auto picks the strongest: OpenSSH has no check-file; the server has openssl");
         Assert.That(File.Exists(SftpFileTransfer.TemporaryRemoteName(remote)), Is.False, "the temporary name is gone after the rename");
 
         string back = Path.Combine(_local, "back.bin");
@@ -94,9 +94,9 @@ public class TransferInteropTests
 
     [TestCase(VerifyMode.None, "none")]
     [TestCase(VerifyMode.Size, "size")]
-    [TestCase(VerifyMode.Sha256, "sha256 (remote sha256sum)")]
+    [TestCase(VerifyMode.Sha256, "sha256 (remote openssl)")]
     [TestCase(VerifyMode.ReadBack, "sha256 (read-back)")]
-    [TestCase(VerifyMode.Auto, "sha256 (remote sha256sum)")]
+    [TestCase(VerifyMode.Auto, "sha256 (remote openssl)")]
     public async Task EveryVerifyMode_IsReportedAndHolds(VerifyMode mode, string method)
     {
         var ct = Timeout();
@@ -105,7 +105,7 @@ public class TransferInteropTests
         Assert.That(up.VerifyMethod, Is.EqualTo(method));
         AssertSameFile(src, _dir + "/v.bin");
         var down = await _sftp.DownloadFileAsync(_dir + "/v.bin", Path.Combine(_local, "v.bin"), new TransferOptions { Verify = mode }, null, ct);
-        Assert.That(down.VerifyMethod, Is.EqualTo(mode == VerifyMode.ReadBack ? "sha256 (remote sha256sum)" : method));
+        Assert.That(down.VerifyMethod, Is.EqualTo(mode == VerifyMode.ReadBack ? "sha256 (remote openssl)" : method));
         AssertSameFile(src, Path.Combine(_local, "v.bin"));
     }
 
