@@ -93,6 +93,13 @@ public sealed partial class SftpClient
         return SftpStatvfs.ReadReply(ExpectExtendedReply(reply, SftpExtensionNames.Fstatvfs, handle.Path));
     }
 
+    /// <summary>Sets attributes without following a final symbolic link (lsetstat@openssh.com).</summary>
+    public async Task LsetStatAsync(string path, SftpAttributes attributes, CancellationToken cancellationToken)
+    {
+        var reply = await ExtendedAsync(SftpExtensionNames.Lsetstat, path, (w, id) => SftpLsetstat.Write(w, id, path, attributes), cancellationToken).ConfigureAwait(false);
+        ExpectOk(reply, SftpExtensionNames.Lsetstat, path);
+    }
+
     public async Task CreateHardLinkAsync(string existingPath, string newPath, CancellationToken cancellationToken)
     {
         var reply = await ExtendedAsync(SftpExtensionNames.Hardlink, newPath, (w, id) => SftpHardlink.Write(w, id, existingPath, newPath), cancellationToken).ConfigureAwait(false);

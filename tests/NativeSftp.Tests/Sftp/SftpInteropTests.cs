@@ -141,7 +141,7 @@ public class SftpInteropTests
     }
 
     [Test]
-    public async Task CopyData_ExpandPath_HomeDirectory()
+    public async Task CopyData_Lsetstat_ExpandPath_HomeDirectory()
     {
         var ct = Timeout;
         byte[] data = RandomNumberGenerator.GetBytes(70_000);
@@ -152,6 +152,16 @@ public class SftpInteropTests
         await _sftp.CloseAsync(src, ct);
         await _sftp.CloseAsync(dst, ct);
         Assert.That(File.ReadAllBytes(_dir + "/dst"), Is.EqualTo(data[1000..]));
+
+        // lsetstat changes the link itself, not its target.
+        File.WriteAllText(_dir + "/target", "t");
+        File.CreateSymbolicLink(_dir + "/lnk", _dir + "/target");
+        var when = new DateTimeOffset(2001, 2, 3, 4, 5, 6, TimeSpan.Zero);
+        var times = new SftpAttributes();
+        times.SetTimes(when, when);
+        await _sftp.LsetStatAsync(_dir + "/lnk", times, ct);
+        Assert.That((await _sftp.LstatAsync(_dir + "/lnk", ct)).LastWriteTime, Is.EqualTo(when));
+        Assert.That((await _sftp.StatAsync(_dir + "/target", ct)).LastWriteTime, Is.Not.EqualTo(when));
 
         string home = Environment.GetFolderPath(Environment.SpecialFolder.UserProfile);
         Assert.That(await _sftp.ExpandPathAsync("~", ct), Is.EqualTo(home));
