@@ -1,0 +1,71 @@
+using System.Globalization;
+using System.Text;
+
+namespace NativeSftp.Throughput;
+
+/// <summary>The measured rows of one setting and op, reduced to medians.</summary>
+internal sealed record Row(string Setting, Job Job, string Op, long Bytes, IReadOnlyList<Sample> Samples)
+{
+    private const double MiB = 1024.0 * 1024;
+    private const double GiB = MiB * 1024;
+
+    public double MiBPerSecond => Median(Samples.Select(s => Bytes / MiB / s.WallSeconds));
+    public double CpuSecondsPerGiB => Median(Samples.Select(s => s.CpuSeconds / (Bytes / GiB)));
+    public double PeakRssMiB => Median(Samples.Select(s => s.MaxRssKiB / 1024.0));
+
+    /// <summary>What the .NET clients timed themselves (transfer only, no process start or connect).</summary>
+    public double? TransferOnlyMiBPerSecond => Samples.All(s => s.Details.ContainsKey("transfer_seconds"))
+        ? Median(Samples.Select(s => Bytes / MiB / double.Parse(s.Details["transfer_seconds"], CultureInfo.InvariantCulture)))
+        : null;
+
+    public string Detail(string key) => Samples[0].Details.GetValueOrDefault(key, "?");
+
+    /// <summary>The middle value; the mean of the two middle ones for an even count.</summary>
+    public static double Median(IEnumerable<double> values)
+    {
+        double[] v = [.. values.Order()];
+        if (v.Length == 0)
+        {
+            throw new ArgumentException("no values", nameof(values));
+        }
+
+        return v.Length % 2 == 1 ? v[v.Length / 2] : (v[(v.Length / 2) - 1] + v[v.Length / 2]) / 2;
+    }
+}
+
+internal static class Report
+{
+    public static string Markdown(IReadOnlyList<Row> rows, IEnumerable<string> preamble)
+    {
+        var sb = new StringBuilder();
+        foreach (string line in preamble)
+        {
+            sb.AppendLine(line);
+        }
+
+        sb.AppendLine();
+        sb.AppendLine("| Setting | Client | Op | MiB/s (median, whole process) | client CPU s/GiB | peak RSS MiB | transfer-only MiB/s | cipher | segments | verify | runs |");
+        sb.AppendLine("|---|---|---|---:|---:|---:|---:|---|---:|---|---:|");
+        foreach (var r in rows)
+        {
+            sb.AppendLine(string.Create(CultureInfo.InvariantCulture,
+                $"| {r.Setting} | {r.Job.Label} | {r.Op} | {r.MiBPerSecond:F1} | {r.CpuSecondsPerGiB:F2} | {r.PeakRssMiB:F0} | {(r.TransferOnlyMiBPerSecond is double t ? t.ToString("F1", CultureInfo.InvariantCulture) : "–")} | {r.Detail("cipher")} | {r.Detail("segments").Replace("?", "1", StringComparison.Ordinal)} | {r.Detail("verify").Replace("?", "none", StringComparison.Ordinal)} | {r.Samples.Count} |"));
+        }
+
+        sb.AppendLine();
+        sb.AppendLine("NativeSftp's reference row (first NativeSftp row of each setting, verification on) against each peer: throughput ratio (>1: NativeSftp faster) and CPU-per-GiB ratio (<1: NativeSftp cheaper).");
+        sb.AppendLine();
+        sb.AppendLine("| Setting | Op | peer | throughput ratio | CPU ratio |");
+        sb.AppendLine("|---|---|---|---:|---:|");
+        foreach (var reference in rows.Where(r => r.Job.IsNativeSftpReference))
+        {
+            foreach (var peer in rows.Where(r => r.Setting == reference.Setting && r.Op == reference.Op && r.Job.Client != "nativesftp"))
+            {
+                sb.AppendLine(string.Create(CultureInfo.InvariantCulture,
+                    $"| {reference.Setting} | {reference.Op} | {peer.Job.Label} | {reference.MiBPerSecond / peer.MiBPerSecond:F2}× | {reference.CpuSecondsPerGiB / peer.CpuSecondsPerGiB:F2}× |"));
+            }
+        }
+
+        return sb.ToString();
+    }
+}
