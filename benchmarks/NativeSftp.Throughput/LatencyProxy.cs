@@ -23,6 +23,12 @@ internal sealed class LatencyProxy : IAsyncDisposable
     /// </summary>
     public const int MaxQueuedChunks = 1024;
 
+    /// <summary>
+    /// How early a chunk may leave: 1 ms, about the resolution of .NET timers on Linux. So the one-way delay is
+    /// 24 to 25 ms plus scheduling, never less than 24.
+    /// </summary>
+    public static readonly TimeSpan TimerGranularity = TimeSpan.FromMilliseconds(1);
+
     private readonly TcpListener _listener;
     private readonly IPEndPoint _target;
     private readonly CancellationTokenSource _stop = new();
@@ -120,21 +126,30 @@ internal sealed class LatencyProxy : IAsyncDisposable
 
         async Task WriteAsync()
         {
-            await foreach (var (buffer, length, due) in queue.Reader.ReadAllAsync(abort.Token).ConfigureAwait(false))
+            // Sleep until the oldest chunk is due, then send every chunk due within the timer's granularity in one
+            // go. Sleeping once per chunk instead would cap the link at one chunk per timer tick (~64 MiB/s).
+            long tolerance = (long)(TimerGranularity.TotalSeconds * Stopwatch.Frequency);
+            while (await queue.Reader.WaitToReadAsync(abort.Token).ConfigureAwait(false))
             {
-                try
+                while (queue.Reader.TryRead(out var chunk))
                 {
-                    long wait = due - Stopwatch.GetTimestamp();
-                    if (wait > 0)
+                    try
                     {
-                        await Task.Delay(TimeSpan.FromSeconds((double)wait / Stopwatch.Frequency), abort.Token).ConfigureAwait(false);
-                    }
+                        // A loop, and rounded up: timers count whole milliseconds and may fire up to one early.
+                        for (long wait; (wait = chunk.Due - tolerance - Stopwatch.GetTimestamp()) > 0;)
+                        {
+                            await Task.Delay(TimeSpan.FromMilliseconds(Math.Ceiling(wait * 1000.0 / Stopwatch.Frequency)), abort.Token).ConfigureAwait(false);
+                        }
 
-                    await to.SendAsync(buffer.AsMemory(0, length), SocketFlags.None, abort.Token).ConfigureAwait(false);
-                }
-                finally
-                {
-                    ArrayPool<byte>.Shared.Return(buffer);
+                        for (int sent = 0; sent < chunk.Length;)
+                        {
+                            sent += await to.SendAsync(chunk.Buffer.AsMemory(sent, chunk.Length - sent), SocketFlags.None, abort.Token).ConfigureAwait(false);
+                        }
+                    }
+                    finally
+                    {
+                        ArrayPool<byte>.Shared.Return(chunk.Buffer);
+                    }
                 }
             }
 
