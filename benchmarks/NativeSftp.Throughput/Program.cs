@@ -24,6 +24,7 @@ internal static class Program
         }
 
         var settings = BenchSettings.Parse(args);
+        string loadBefore = LoadAverage();
         ClientRunner.EnsureTimeAvailable();
         long largest = Math.Max(settings.Settings.Contains("loopback") ? settings.LoopbackMiB : 0, settings.Settings.Contains("latency") ? settings.LatencyMiB : 0) * MiB;
         await using var scratch = await Scratch.CreateAsync(3 * largest).ConfigureAwait(false);
@@ -49,7 +50,8 @@ internal static class Program
         string[] preamble =
         [
             string.Create(CultureInfo.InvariantCulture, $"Measured {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC on {Environment.ProcessorCount} cores ({CpuModel()}), {Environment.OSVersion}, .NET {Environment.Version}; files on {scratch.Kind}."),
-            string.Create(CultureInfo.InvariantCulture, $"Sizes: loopback {settings.LoopbackMiB} MiB, 50 ms RTT {settings.LatencyMiB} MiB; {settings.Runs} run(s) per row{(settings.Quick ? " (--quick)" : "")}. Server: OpenSSH sshd, internal-sftp, on the same machine."),
+            string.Create(CultureInfo.InvariantCulture, $"Sizes: {(settings.Settings.Contains("loopback") ? $"loopback {settings.LoopbackMiB} MiB " : "")}{(settings.Settings.Contains("latency") ? $"50 ms RTT {settings.LatencyMiB} MiB" : "")}; {settings.Runs} run(s) per row{(settings.Quick ? " (--quick)" : "")}. Server: OpenSSH sshd, internal-sftp, on the same machine."),
+            $"Load average (1/5/15 min) before: {loadBefore}; after: {LoadAverage()} (other work on the machine competes for the same cores).",
             string.Create(CultureInfo.InvariantCulture, $"One-channel bound at 50 ms RTT: OpenSSH's server window {BenchSettings.OpenSshServerWindow / MiB} MiB ÷ {rttSeconds * 1000:F0} ms = {BenchSettings.OpenSshServerWindow / (double)MiB / rttSeconds:F0} MiB/s (limits downloads on one channel; uploads are bounded by the client's own pipelining)."),
         ];
         string markdown = Report.Markdown(rows, preamble);
@@ -130,6 +132,9 @@ internal static class Program
             await f.WriteAsync(block.AsMemory(0, n)).ConfigureAwait(false);
         }
     }
+
+    private static string LoadAverage() =>
+        File.Exists("/proc/loadavg") ? string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ')[..3]) : "unknown";
 
     private static string CpuModel()
     {

@@ -18,7 +18,12 @@ internal sealed record Row(string Setting, Job Job, string Op, long Bytes, IRead
         ? Median(Samples.Select(s => Bytes / MiB / double.Parse(s.Details["transfer_seconds"], CultureInfo.InvariantCulture)))
         : null;
 
-    public string Detail(string key) => Samples[0].Details.GetValueOrDefault(key, "?");
+    public double UserSecondsPerGiB => Median(Samples.Select(s => s.UserSeconds / (Bytes / GiB)));
+    public double SystemSecondsPerGiB => Median(Samples.Select(s => s.SystemSeconds / (Bytes / GiB)));
+
+    /// <summary>What the runs reported for <paramref name="key"/>; differing values (e.g. automatic segments) joined by "/".</summary>
+    public string Detail(string key, string missing) =>
+        string.Join('/', Samples.Select(s => s.Details.GetValueOrDefault(key, missing)).Distinct());
 
     /// <summary>The middle value; the mean of the two middle ones for an even count.</summary>
     public static double Median(IEnumerable<double> values)
@@ -44,12 +49,12 @@ internal static class Report
         }
 
         sb.AppendLine();
-        sb.AppendLine("| Setting | Client | Op | MiB/s (median, whole process) | client CPU s/GiB | peak RSS MiB | transfer-only MiB/s | cipher | segments | verify | runs |");
-        sb.AppendLine("|---|---|---|---:|---:|---:|---:|---|---:|---|---:|");
+        sb.AppendLine("| Setting | Client | Op | MiB/s (median, whole process) | client CPU s/GiB | user / sys s/GiB | peak RSS MiB | transfer-only MiB/s | cipher | segments | verify | runs |");
+        sb.AppendLine("|---|---|---|---:|---:|---:|---:|---:|---|---:|---|---:|");
         foreach (var r in rows)
         {
             sb.AppendLine(string.Create(CultureInfo.InvariantCulture,
-                $"| {r.Setting} | {r.Job.Label} | {r.Op} | {r.MiBPerSecond:F1} | {r.CpuSecondsPerGiB:F2} | {r.PeakRssMiB:F0} | {(r.TransferOnlyMiBPerSecond is double t ? t.ToString("F1", CultureInfo.InvariantCulture) : "–")} | {r.Detail("cipher")} | {r.Detail("segments").Replace("?", "1", StringComparison.Ordinal)} | {r.Detail("verify").Replace("?", "none", StringComparison.Ordinal)} | {r.Samples.Count} |"));
+                $"| {r.Setting} | {r.Job.Label} | {r.Op} | {r.MiBPerSecond:F1} | {r.CpuSecondsPerGiB:F2} | {r.UserSecondsPerGiB:F2} / {r.SystemSecondsPerGiB:F2} | {r.PeakRssMiB:F0} | {(r.TransferOnlyMiBPerSecond is double t ? t.ToString("F1", CultureInfo.InvariantCulture) : "–")} | {r.Detail("cipher", "?")} | {r.Detail("segments", "1")} | {r.Detail("verify", "none")} | {r.Samples.Count} |"));
         }
 
         sb.AppendLine();
