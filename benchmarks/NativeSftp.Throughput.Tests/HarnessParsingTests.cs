@@ -69,7 +69,26 @@ public sealed class HarnessParsingTests
             Assert.That(row.CpuSecondsPerGiB, Is.EqualTo(4.0));
             Assert.That(row.PeakRssMiB, Is.EqualTo(2.0));
             Assert.That(row.TransferOnlyMiBPerSecond, Is.Null, "OpenSSH reports no transfer-only time");
+            Assert.That(row.Detail("segments", "1"), Is.EqualTo("1"), "a missing detail shows its default");
         });
+    }
+
+    [Test]
+    public void Markdown_RatioTable_ComparesEachNativeSftpRowWithEachPeer()
+    {
+        const long Bytes = 1024L * 1024 * 1024;
+        static Sample S(double wall, double cpu) => new(wall, cpu, 0, 1024, new Dictionary<string, string>());
+        var rows = new[]
+        {
+            new Row("loopback", new Job("NativeSftp (verify none)", "nativesftp", []), "put", Bytes, [S(4, 2)]),
+            new Row("loopback", new Job("OpenSSH sftp (defaults)", "openssh", []), "put", Bytes, [S(8, 1)]),
+            new Row("loopback", new Job("OpenSSH sftp (defaults)", "openssh", []), "get", Bytes, [S(1, 1)]),
+        };
+
+        string md = Report.Markdown(rows, ["preamble"]);
+
+        Assert.That(md, Does.Contain("| loopback | put | NativeSftp (verify none) | OpenSSH sftp (defaults) | 2.00× | 2.00× |"));
+        Assert.That(md, Does.Not.Contain("| loopback | get | NativeSftp"), "no NativeSftp get row, so no get ratio");
     }
 
     [Test]

@@ -1,14 +1,14 @@
 namespace NativeSftp.Throughput;
 
 /// <summary>One row family: a client with its settings, run for put and for get.</summary>
-internal sealed record Job(string Label, string Client, IReadOnlyList<string> ExtraArgs, bool IsNativeSftpReference = false)
+internal sealed record Job(string Label, string Client, IReadOnlyList<string> ExtraArgs)
 {
     public static IReadOnlyList<Job> ForLoopback(ISet<string> clients)
     {
         var jobs = new List<Job>();
         if (clients.Contains("nativesftp"))
         {
-            jobs.Add(new Job("NativeSftp (verify auto)", "nativesftp", ["--verify", "auto", "--segments", "auto"], IsNativeSftpReference: true));
+            jobs.Add(new Job("NativeSftp (verify auto)", "nativesftp", ["--verify", "auto", "--segments", "auto"]));
             jobs.Add(new Job("NativeSftp (verify none)", "nativesftp", ["--verify", "none", "--segments", "auto"]));
         }
 
@@ -21,7 +21,7 @@ internal sealed record Job(string Label, string Client, IReadOnlyList<string> Ex
         var jobs = new List<Job>();
         if (clients.Contains("nativesftp"))
         {
-            jobs.Add(new Job("NativeSftp 1 segment (verify auto)", "nativesftp", ["--verify", "auto", "--segments", "1"], IsNativeSftpReference: true));
+            jobs.Add(new Job("NativeSftp 1 segment (verify auto)", "nativesftp", ["--verify", "auto", "--segments", "1"]));
             jobs.Add(new Job("NativeSftp auto segments (verify auto)", "nativesftp", ["--verify", "auto", "--segments", "auto"]));
             jobs.Add(new Job("NativeSftp 4 segments (verify auto)", "nativesftp", ["--verify", "auto", "--segments", "4"]));
         }
