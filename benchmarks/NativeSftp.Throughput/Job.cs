@@ -22,6 +22,8 @@ internal sealed record Job(string Label, string Client, IReadOnlyList<string> Ex
         if (clients.Contains("nativesftp"))
         {
             jobs.Add(new Job("NativeSftp 1 segment (verify auto)", "nativesftp", ["--verify", "auto", "--segments", "1"]));
+            // Like for like with the peers, which verify nothing.
+            jobs.Add(new Job("NativeSftp 1 segment (verify none)", "nativesftp", ["--verify", "none", "--segments", "1"]));
             jobs.Add(new Job("NativeSftp auto segments (verify auto)", "nativesftp", ["--verify", "auto", "--segments", "auto"]));
             jobs.Add(new Job("NativeSftp 4 segments (verify auto)", "nativesftp", ["--verify", "auto", "--segments", "4"]));
         }
