@@ -141,10 +141,54 @@ cmd_demo() {
   say "demo complete: 1 GiB up and down, verified by SHA-256 on both ends"
 }
 
+ensure_gnu_time() {
+  if [ -x /usr/bin/time ]; then return 0; fi
+  if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null; then
+    say "installing GNU time (the throughput comparison reads each client's CPU time and peak RSS from it)"
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq time >/dev/null
+  else
+    echo "GNU time is missing. Install it with: sudo apt-get install -y time" >&2
+    exit 1
+  fi
+}
+
+# ./build.sh bench [--quick] [--micro-only | --e2e-only] [throughput harness arguments...]
+#   the end-to-end comparison (benchmarks/NativeSftp.Throughput: NativeSftp vs OpenSSH sftp vs SSH.NET on loopback
+#   and through a 50 ms delay line), then the BenchmarkDotNet micro-benchmarks with a short job.
+#   --quick: 256 MiB loopback / 64 MiB at 50 ms, 1 run, and only the hot-path micro-benchmarks.
+#   Environment: NSFTP_BENCH_SIZE_MIB, NSFTP_BENCH_LATENCY_SIZE_MIB, NSFTP_BENCH_RUNS, NSFTP_BENCH_SETTINGS
+#   (loopback,latency), NSFTP_BENCH_CLIENTS (nativesftp,openssh,sshnet), BENCH_FILTER and BENCH_JOB (micro).
+#   Tables land in artifacts/bench/.
 cmd_bench() {
   ensure_dotnet
-  say "running BenchmarkDotNet micro-benchmarks (Release)"
-  dotnet run -c Release --project "$ROOT/benchmarks/NativeSftp.Benchmarks" -- --filter "${BENCH_FILTER:-*}" "$@"
+  local quick="" micro=1 e2e=1 harness_args=()
+  for a in "$@"; do
+    case "$a" in
+      --quick) quick=1; harness_args+=(--quick) ;;
+      --micro-only) e2e="" ;;
+      --e2e-only) micro="" ;;
+      *) harness_args+=("$a") ;;
+    esac
+  done
+  local out="$ARTIFACTS/bench"
+  mkdir -p "$out"
+  if [ -n "$e2e" ]; then
+    ensure_openssh
+    ensure_gnu_time
+    say "building the throughput harness (Release)"
+    dotnet build "$ROOT/benchmarks/NativeSftp.Throughput/NativeSftp.Throughput.csproj" -c Release -nologo -v quiet -clp:ErrorsOnly
+    say "throughput comparison (this takes a while on a small machine; --quick for a short run)"
+    "$ROOT/benchmarks/NativeSftp.Throughput/bin/Release/net10.0/NativeSftp.Throughput" --output "$out/throughput.md" "${harness_args[@]}"
+  fi
+  if [ -n "$micro" ]; then
+    local filter="${BENCH_FILTER:-*}"
+    if [ -n "$quick" ] && [ -z "${BENCH_FILTER:-}" ]; then filter='*HotPath*'; fi
+    say "BenchmarkDotNet micro-benchmarks (Release, job ${BENCH_JOB:-short}, filter $filter)"
+    (cd "$out" && dotnet run -c Release --project "$ROOT/benchmarks/NativeSftp.Benchmarks" -- \
+      --filter "$filter" --job "${BENCH_JOB:-short}" --artifacts "$out/micro")
+    say "micro-benchmark tables: $out/micro/results/*-github.md"
+  fi
 }
 
 # The long randomized and exhaustive runs (not part of ./build.sh test's 15-minute budget).
