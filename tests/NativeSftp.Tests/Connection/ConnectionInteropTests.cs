@@ -20,15 +20,6 @@ public class ConnectionInteropTests
     [OneTimeTearDown]
     public async Task StopServer() => await _sshd.DisposeAsync();
 
-    [TearDown]
-    public void ShowLogOnFailure()
-    {
-        if (TestContext.CurrentContext.Result.Outcome.Status == NUnit.Framework.Interfaces.TestStatus.Failed)
-        {
-            string log = _sshd.ReadLog();
-            TestContext.Out.WriteLine("--- sshd log (tail) ---\n" + log[Math.Max(0, log.Length - 6000)..]);
-        }
-    }
 
     private static async Task<SshConnection> ConnectAsync(int port, ConnectionSettings? settings, CancellationToken ct)
     {

@@ -151,43 +151,6 @@ public class SftpFileStreamTests
         Assert.ThrowsAsync<SftpException>(async () => await s.DisposeAsync());
     }
 
-    /// <summary>Throughput on loopback, printed (not asserted): run with --filter "FullyQualifiedName~Throughput".</summary>
-    [Test]
-    [Explicit("benchmark")]
-    public async Task Throughput_StreamWriteAndRead_64MiB()
-    {
-        var ct = Timeout;
-        string path = _dir + "/bench.bin";
-        byte[] block = RandomNumberGenerator.GetBytes(1024 * 1024);
-        const int Blocks = 64;
-        foreach (var options in new[] { new SftpStreamOptions(), new SftpStreamOptions { ChunkSize = 255 * 1024, ReadAhead = 32, WriteBehind = 32 } })
-        {
-            var clock = System.Diagnostics.Stopwatch.StartNew();
-            await using (var w = await _sftp.OpenStreamAsync(path, FileMode.Create, FileAccess.Write, options, ct))
-            {
-                for (int i = 0; i < Blocks; i++)
-                {
-                    await w.WriteAsync(block, ct);
-                }
-            }
-
-            double write = Blocks / clock.Elapsed.TotalSeconds;
-            clock.Restart();
-            long total = 0;
-            await using (var r = await _sftp.OpenStreamAsync(path, FileMode.Open, FileAccess.Read, options, ct))
-            {
-                int n;
-                while ((n = await r.ReadAsync(block, ct)) > 0)
-                {
-                    total += n;
-                }
-            }
-
-            Assert.That(total, Is.EqualTo(Blocks * (long)block.Length));
-            TestContext.Out.WriteLine($"{_subsystem} chunk {options.ChunkSize?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "default"} x{options.ReadAhead}: write {write:F0} MiB/s, read {Blocks / clock.Elapsed.TotalSeconds:F0} MiB/s");
-        }
-    }
-
     [Test]
     public void CreateNew_OnAnExistingFile_Fails()
     {

@@ -15,13 +15,13 @@ public class StrictKexTests
     /// <summary>Every test here completes in well under a second; the bound only stops a hang.</summary>
     private static readonly TimeSpan TestTimeout = TimeSpan.FromSeconds(15);
 
-    private static readonly byte[] IgnorePacket = ScriptedSshServer.Payload(w =>
+    private static readonly byte[] MsgIgnore = ScriptedSshServer.Payload(w =>
     {
         w.WriteByte(MessageNumbers.Ignore);
         w.WriteString("padding the handshake"u8);
     });
 
-    private static readonly byte[] DebugPacket = ScriptedSshServer.Payload(w =>
+    private static readonly byte[] MsgDebug = ScriptedSshServer.Payload(w =>
     {
         w.WriteByte(MessageNumbers.Debug);
         w.WriteBoolean(false);
@@ -52,7 +52,7 @@ public class StrictKexTests
     {
         using var cts = new CancellationTokenSource(TestTimeout);
         await using var server = ScriptedSshServer.Create();
-        var accept = server.AcceptAsync(new ServerKexOptions { SendBeforeKexInit = [IgnorePacket] }, cts.Token);
+        var accept = server.AcceptAsync(new ServerKexOptions { SendBeforeKexInit = [MsgIgnore] }, cts.Token);
 
         var ex = Assert.ThrowsAsync<SshConnectionException>(async () => await server.StartClientAsync(server.ClientSettings(), cts.Token));
         Assert.That(ex!.Message, Does.Contain("strict KEX"));
@@ -70,7 +70,7 @@ public class StrictKexTests
     {
         using var cts = new CancellationTokenSource(TestTimeout);
         await using var server = ScriptedSshServer.Create();
-        var accept = server.AcceptAsync(new ServerKexOptions { OfferStrictKex = false, SendBeforeKexInit = [IgnorePacket, DebugPacket] }, cts.Token);
+        var accept = server.AcceptAsync(new ServerKexOptions { OfferStrictKex = false, SendBeforeKexInit = [MsgIgnore, MsgDebug] }, cts.Token);
         await using var client = await server.StartClientAsync(server.ClientSettings(), cts.Token);
         await accept;
 
@@ -84,7 +84,7 @@ public class StrictKexTests
     {
         using var cts = new CancellationTokenSource(TestTimeout);
         await using var server = ScriptedSshServer.Create();
-        byte[] payload = message == MessageNumbers.Ignore ? IgnorePacket : DebugPacket;
+        byte[] payload = message == MessageNumbers.Ignore ? MsgIgnore : MsgDebug;
         var accept = server.AcceptAsync(new ServerKexOptions { SendDuringExchange = [payload] }, cts.Token);
 
         var ex = Assert.ThrowsAsync<SshConnectionException>(async () => await server.StartClientAsync(server.ClientSettings(), cts.Token));
@@ -100,7 +100,7 @@ public class StrictKexTests
     {
         using var cts = new CancellationTokenSource(TestTimeout);
         await using var server = ScriptedSshServer.Create();
-        byte[] payload = message == MessageNumbers.Ignore ? IgnorePacket : DebugPacket;
+        byte[] payload = message == MessageNumbers.Ignore ? MsgIgnore : MsgDebug;
         var accept = server.AcceptAsync(new ServerKexOptions { OfferStrictKex = false, SendDuringExchange = [payload] }, cts.Token);
         await using var client = await server.StartClientAsync(server.ClientSettings(), cts.Token);
         await accept;

@@ -20,15 +20,6 @@ public class TransportInteropTests
     [OneTimeTearDown]
     public async Task StopServer() => await _sshd.DisposeAsync();
 
-    [TearDown]
-    public void ShowLogOnFailure()
-    {
-        if (TestContext.CurrentContext.Result.Outcome.Status == NUnit.Framework.Interfaces.TestStatus.Failed)
-        {
-            string log = _sshd.ReadLog();
-            TestContext.Out.WriteLine("--- sshd log (last 6000 chars) ---\n" + log[Math.Max(0, log.Length - 6000)..]);
-        }
-    }
 
     [Test]
     public async Task Connect_WithDefaults_NegotiatesStrictKexAndTalks()
