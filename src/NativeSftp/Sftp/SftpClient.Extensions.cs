@@ -100,6 +100,16 @@ public sealed partial class SftpClient
         ExpectOk(reply, SftpExtensionNames.Lsetstat, path);
     }
 
+    /// <summary>User and group names for numeric ids (users-groups-by-id@openssh.com); unknown ids give empty names.</summary>
+    public async Task<(IReadOnlyList<string> Users, IReadOnlyList<string> Groups)> GetUserAndGroupNamesAsync(IReadOnlyList<uint> uids, IReadOnlyList<uint> gids, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(uids);
+        ArgumentNullException.ThrowIfNull(gids);
+        var reply = await ExtendedAsync(SftpExtensionNames.UsersGroupsById, null, (w, id) => SftpUsersGroupsById.Write(w, id, uids, gids), cancellationToken).ConfigureAwait(false);
+        var (users, groups) = SftpUsersGroupsById.ReadReply(ExpectExtendedReply(reply, SftpExtensionNames.UsersGroupsById, null), uids.Count, gids.Count);
+        return (users, groups);
+    }
+
     public async Task CreateHardLinkAsync(string existingPath, string newPath, CancellationToken cancellationToken)
     {
         var reply = await ExtendedAsync(SftpExtensionNames.Hardlink, newPath, (w, id) => SftpHardlink.Write(w, id, existingPath, newPath), cancellationToken).ConfigureAwait(false);

@@ -141,7 +141,7 @@ public class SftpInteropTests
     }
 
     [Test]
-    public async Task CopyData_Lsetstat_ExpandPath_HomeDirectory()
+    public async Task CopyData_Lsetstat_UsersGroups_ExpandPath_HomeDirectory()
     {
         var ct = Timeout;
         byte[] data = RandomNumberGenerator.GetBytes(70_000);
@@ -162,6 +162,10 @@ public class SftpInteropTests
         await _sftp.LsetStatAsync(_dir + "/lnk", times, ct);
         Assert.That((await _sftp.LstatAsync(_dir + "/lnk", ct)).LastWriteTime, Is.EqualTo(when));
         Assert.That((await _sftp.StatAsync(_dir + "/target", ct)).LastWriteTime, Is.Not.EqualTo(when));
+
+        var (users, groups) = await _sftp.GetUserAndGroupNamesAsync([0u, 4_000_000u], [0u], ct);
+        Assert.That(users, Is.EqualTo(new[] { "root", "" }), "an unknown uid comes back empty");
+        Assert.That(groups, Is.EqualTo(new[] { "root" }));
 
         string home = Environment.GetFolderPath(Environment.SpecialFolder.UserProfile);
         Assert.That(await _sftp.ExpandPathAsync("~", ct), Is.EqualTo(home));

@@ -13,6 +13,7 @@ internal static class SftpExtensionNames
     public const string Hardlink = "hardlink@openssh.com";             // "1"
     public const string Fsync = "fsync@openssh.com";                   // "1"
     public const string Lsetstat = "lsetstat@openssh.com";             // "1"
+    public const string UsersGroupsById = "users-groups-by-id@openssh.com"; // "1"
     public const string Limits = "limits@openssh.com";                 // "1"
     public const string ExpandPath = "expand-path@openssh.com";        // "1"
     public const string CopyData = "copy-data";                        // "1"
