@@ -160,6 +160,7 @@ public sealed partial class SftpClient
     {
         var reply = await RequestAsync(SftpPacketType.Opendir, path, (w, id) => SftpOpendir.Write(w, id, path), cancellationToken).ConfigureAwait(false);
         var handle = new SftpFileHandle(SftpHandle.Read(Expect(reply, SftpPacketType.Handle, SftpPacketType.Opendir, path)), path);
+        bool completed = false;
         try
         {
             while (true)
@@ -183,21 +184,39 @@ public sealed partial class SftpClient
                     yield return entry;
                 }
             }
+
+            // A listing that ran to its end reports a failed CLOSE like any other failure.
+            completed = true;
+            await CloseAsync(handle, cancellationToken).ConfigureAwait(false);
         }
         finally
         {
-            // A failed enumeration still closes the handle; the close of a completed one is checked below.
-            if (!handle.IsClosed)
+            if (!completed && !handle.IsClosed)
             {
-                await CloseQuietlyOnErrorAsync(handle).ConfigureAwait(false);
+                await CloseAfterAbandonedListingAsync(handle).ConfigureAwait(false);
             }
         }
     }
 
-    private async Task CloseQuietlyOnErrorAsync(SftpFileHandle handle)
+    /// <summary>How long closing a listing that failed or was abandoned may take: it must not hang on a silent server.</summary>
+    private static readonly TimeSpan AbandonedCloseTimeout = TimeSpan.FromSeconds(10);
+
+    /// <summary>
+    /// The listing failed (that failure is what the caller gets) or the caller stopped early: close the handle, best
+    /// effort, bounded in time, without letting a CLOSE failure replace the original exception.
+    /// </summary>
+    private async Task CloseAfterAbandonedListingAsync(SftpFileHandle handle)
     {
-        // Reached on normal completion too; then a failed CLOSE is reported by throwing from the enumeration.
-        await CloseAsync(handle, CancellationToken.None).ConfigureAwait(false);
+        using var timeout = new CancellationTokenSource(AbandonedCloseTimeout);
+        try
+        {
+            await CloseAsync(handle, timeout.Token).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is SshException or OperationCanceledException)
+        {
+            // Nothing was written through a directory handle, so a failed CLOSE loses nothing; the caller already
+            // has the reason the listing ended.
+        }
     }
 
     public async Task RemoveAsync(string path, CancellationToken cancellationToken)

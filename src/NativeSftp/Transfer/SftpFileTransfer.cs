@@ -139,21 +139,7 @@ public static class SftpFileTransfer
 
         tracker.Phase = TransferPhase.Completed;
         tracker.Report();
-        return new TransferResult
-        {
-            ResumedFrom = resumeFrom,
-            Operation = "upload",
-            LocalPath = localPath,
-            RemotePath = remotePath,
-            Bytes = size,
-            Duration = clock.Elapsed,
-            VerifyMethod = method,
-            Sha256 = digest,
-            ChunkSize = chunk,
-            RequestsInFlight = depth,
-            Segments = segments,
-            Algorithms = sftp.Connection?.Transport.Algorithms,
-        };
+        return Completed(sftp, "upload", localPath, remotePath, size, clock.Elapsed, method, digest, chunk, depth, segments, resumeFrom);
     }
 
     public static Task<TransferResult> DownloadFileAsync(this SftpClient sftp, string remotePath, string localPath,
@@ -263,21 +249,7 @@ public static class SftpFileTransfer
 
             tracker.Phase = TransferPhase.Completed;
             tracker.Report();
-            return new TransferResult
-            {
-                ResumedFrom = resumeFrom,
-                Operation = "download",
-                LocalPath = localPath,
-                RemotePath = remotePath,
-                Bytes = size,
-                Duration = clock.Elapsed,
-                VerifyMethod = method,
-                Sha256 = digest,
-                ChunkSize = chunk,
-                RequestsInFlight = depth,
-                Segments = segments,
-                Algorithms = sftp.Connection?.Transport.Algorithms,
-            };
+            return Completed(sftp, "download", localPath, remotePath, size, clock.Elapsed, method, digest, chunk, depth, segments, resumeFrom);
         }
         catch
         {
@@ -285,6 +257,23 @@ public static class SftpFileTransfer
             throw;
         }
     }
+
+    private static TransferResult Completed(SftpClient sftp, string operation, string localPath, string remotePath, long size, TimeSpan duration,
+        string method, string? digest, int chunk, int depth, int segments, long resumeFrom) => new()
+        {
+            Operation = operation,
+            LocalPath = localPath,
+            RemotePath = remotePath,
+            Bytes = size,
+            Duration = duration,
+            VerifyMethod = method,
+            Sha256 = digest,
+            ChunkSize = chunk,
+            RequestsInFlight = depth,
+            Segments = segments,
+            ResumedFrom = resumeFrom,
+            Algorithms = sftp.Connection?.Transport.Algorithms,
+        };
 
     private static async Task UploadSegmentsAsync(SftpClient sftp, SftpFileHandle handle, SafeFileHandle local, long size, int chunk, int depth, int segments,
         IncrementalHash? hash, ProgressTracker tracker, SessionFactory? factory, CancellationToken ct)

@@ -92,21 +92,10 @@ public static class SftpTransfer
                 bool resume = options.Resume || number > 1;
                 var (result, verification) = await attemptBody(sftp, resume, hint, number, cancellationToken).ConfigureAwait(false);
                 attempts.Add(new TransferAttempt(number, result.ResumedFrom, result.Bytes, clock.Elapsed, waited, null));
-                return new TransferResult
+                return result with
                 {
-                    Operation = result.Operation,
-                    LocalPath = result.LocalPath,
-                    RemotePath = result.RemotePath,
-                    Bytes = result.Bytes,
                     Duration = total.Elapsed,
-                    VerifyMethod = result.VerifyMethod,
-                    Sha256 = result.Sha256,
-                    ChunkSize = result.ChunkSize,
-                    RequestsInFlight = result.RequestsInFlight,
-                    Segments = result.Segments,
-                    ResumedFrom = result.ResumedFrom,
                     ResumeVerification = verification,
-                    Algorithms = result.Algorithms,
                     Attempts = attempts,
                 };
             }

@@ -86,7 +86,7 @@ public sealed record TransferProgress(
 public sealed record TransferAttempt(int Number, long StartOffset, long BytesAcknowledged, TimeSpan Duration, TimeSpan WaitedBefore, string? Failure);
 
 /// <summary>What a completed transfer did, and how it was verified.</summary>
-public sealed class TransferResult
+public sealed record TransferResult
 {
     public required string Operation { get; init; }
     public required string LocalPath { get; init; }

@@ -108,6 +108,52 @@ public class ScriptedSessionTests
         Assert.That(h.IsClosed, Is.True, "the handle is gone either way");
     }
 
+    private async Task<List<string>> ListWithCloseReplyAsync(SftpStatusCode closeStatus, bool failReaddir)
+    {
+        var names = new List<string>();
+        var listing = Task.Run(async () =>
+        {
+            await foreach (var e in _sftp.ListDirectoryAsync("/d"))
+            {
+                names.Add(e.Name);
+            }
+        });
+        var open = await _peer.NextRequestAsync();
+        Assert.That(open.Type, Is.EqualTo(SftpPacketType.Opendir));
+        await _peer.SendAsync(SftpReplies.Handle(open.Id, [0, 0, 0, 9]));
+        var read = await _peer.NextRequestAsync();
+        Assert.That(read.Type, Is.EqualTo(SftpPacketType.Readdir));
+        await _peer.SendAsync(failReaddir
+            ? SftpReplies.Status(read.Id, SftpStatusCode.PermissionDenied, "denied")
+            : SftpReplies.Name(read.Id, "a"));
+        if (!failReaddir)
+        {
+            var end = await _peer.NextRequestAsync();
+            await _peer.SendAsync(SftpReplies.Status(end.Id, SftpStatusCode.Eof));
+        }
+
+        var close = await _peer.NextRequestAsync();
+        Assert.That(close.Type, Is.EqualTo(SftpPacketType.Close));
+        await _peer.SendAsync(SftpReplies.Status(close.Id, closeStatus, "close says no"));
+        await listing.WaitAsync(Hang);
+        return names;
+    }
+
+    [Test]
+    public void CompletedListing_WhoseCloseFails_Throws()
+    {
+        var ex = Assert.ThrowsAsync<SftpException>(() => ListWithCloseReplyAsync(SftpStatusCode.Failure, failReaddir: false));
+        Assert.That(ex!.RequestType, Is.EqualTo("CLOSE"));
+    }
+
+    [Test]
+    public void FailedListing_KeepsItsOwnError_WhenTheCloseAlsoFails()
+    {
+        var ex = Assert.ThrowsAsync<SftpException>(() => ListWithCloseReplyAsync(SftpStatusCode.Failure, failReaddir: true));
+        Assert.That(ex!.RequestType, Is.EqualTo("READDIR"), "the CLOSE failure must not replace the reason the listing ended");
+        Assert.That(ex.StatusCode, Is.EqualTo(SftpStatusCode.PermissionDenied));
+    }
+
     /// <summary>Three READs outstanding; <paramref name="mangle"/> sends something broken; every READ and a later request fail.</summary>
     private async Task AssertSessionFailsEveryRequest(Func<List<ScriptedRequest>, Task> mangle, string expectedInMessage, int answeredFirst = 0)
     {
