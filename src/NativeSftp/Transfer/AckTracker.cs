@@ -8,9 +8,16 @@ internal sealed class AckTracker
 {
     private readonly LinkedList<Range> _inFlight = new();
     private readonly object _lock = new();
+    private readonly Action<long>? _onAdvance;
     private long _acknowledged;
 
-    public AckTracker(long start) => _acknowledged = start;
+    /// <param name="start">Where the first request will start.</param>
+    /// <param name="onAdvance">Told each new acknowledged offset, in increasing order, under the tracker's lock (so it must be cheap and not block).</param>
+    public AckTracker(long start, Action<long>? onAdvance = null)
+    {
+        _acknowledged = start;
+        _onAdvance = onAdvance;
+    }
 
     /// <summary>Every byte below this offset is acknowledged.</summary>
     public long Acknowledged
@@ -57,10 +64,16 @@ internal sealed class AckTracker
         lock (_lock)
         {
             node.Value = node.Value with { Done = true };
+            long before = _acknowledged;
             while (_inFlight.First is { Value.Done: true } first)
             {
                 _acknowledged = first.Value.End;
                 _inFlight.RemoveFirst();
+            }
+
+            if (_acknowledged != before)
+            {
+                _onAdvance?.Invoke(_acknowledged);
             }
         }
     }

@@ -21,12 +21,16 @@ internal sealed class PipelinedUpload
     private readonly int _depth;
     private readonly IncrementalHash? _hash;
     private readonly ProgressTracker _progress;
+    private readonly Action<long>? _onAcknowledged;
     private readonly object _failureLock = new();
     private Exception? _failure;
     private long _firstFailedOffset = long.MaxValue;
 
-    public PipelinedUpload(SftpClient sftp, SftpFileHandle remote, SafeFileHandle local, int chunk, int depth, IncrementalHash? hash, ProgressTracker progress)
+    /// <summary><paramref name="onAcknowledged"/> is told each new offset below which every byte is acknowledged (see <see cref="AckTracker"/>).</summary>
+    public PipelinedUpload(SftpClient sftp, SftpFileHandle remote, SafeFileHandle local, int chunk, int depth, IncrementalHash? hash, ProgressTracker progress,
+        Action<long>? onAcknowledged = null)
     {
+        _onAcknowledged = onAcknowledged;
         _sftp = sftp;
         _remote = remote;
         _local = local;
@@ -40,7 +44,7 @@ internal sealed class PipelinedUpload
 
     public async Task RunAsync(long start, long end, CancellationToken cancellationToken)
     {
-        var tracker = new AckTracker(start);
+        var tracker = new AckTracker(start, _onAcknowledged);
         Tracker = tracker;
         using var slots = new SemaphoreSlim(_depth, _depth);
         var outstanding = new List<Task>(_depth * 2);

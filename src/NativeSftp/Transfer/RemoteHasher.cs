@@ -86,7 +86,7 @@ public static class RemoteHasher
         return new RemoteHash(digest, $"sha256 (remote {command.Split(' ')[0]})");
     }
 
-    private static Task<(string? Command, string Why)> FindCommandAsync(SshConnection connection, CancellationToken ct) =>
+    internal static Task<(string? Command, string Why)> FindCommandAsync(SshConnection connection, CancellationToken ct) =>
         Found.GetValue(connection, c => ProbeAsync(c)).WaitAsync(ct);
 
     /// <summary>Runs once per connection (bounded by <see cref="ProbeTimeout"/> per candidate, not by any one caller's token).</summary>
@@ -122,6 +122,12 @@ public static class RemoteHasher
     {
         await using var ch = await connection.ExecAsync(command, ct).ConfigureAwait(false);
         await ch.SendEofAsync(ct).ConfigureAwait(false);
+        return await CollectAsync(ch, ct).ConfigureAwait(false);
+    }
+
+    /// <summary>Reads a command's standard output to its end (keeping the first 64 KiB), then its exit status.</summary>
+    internal static async Task<(int? Status, string Output, string Stderr)> CollectAsync(SshChannel ch, CancellationToken ct)
+    {
         var sb = new StringBuilder();
         byte[] buffer = new byte[4096];
         int n;
@@ -140,7 +146,7 @@ public static class RemoteHasher
     }
 
     /// <summary>The first whitespace-separated word, lower-case, if it is 64 hex digits.</summary>
-    private static string ParseDigest(string output)
+    internal static string ParseDigest(string output)
     {
         string first = output.TrimStart().Split([' ', '\t', '\n', '\r', '*'], 2, StringSplitOptions.RemoveEmptyEntries).FirstOrDefault() ?? "";
         return first.Length == 64 && first.All(Uri.IsHexDigit) ? first.ToLowerInvariant() : "";

@@ -82,6 +82,10 @@ public static class SftpFileTransfer
 
         await using var tracker = new ProgressTracker(progress, size, resumeFrom, options.ProgressInterval, TimeProvider.System,
             () => ProgressTracker.FlowOf(sftp.Channel, () => sftp.RequestsInFlight)) { Attempt = attempt };
+        // The server hashes what is acknowledged while the rest is still sending, so verifying adds little at the end.
+        await using var streamed = hash is not null && options.Verify is VerifyMode.Auto or VerifyMode.Sha256
+            ? StreamingRemoteHash.TryStart(sftp, target, resumeFrom)
+            : null;
         try
         {
             await using (var watchdog = new StallWatchdog(sftp, tracker, options.StallTimeout, cancellationToken))
@@ -91,11 +95,12 @@ public static class SftpFileTransfer
                     if (segments <= 1 || resumeFrom > 0)
                     {
                         segments = 1;
-                        await new PipelinedUpload(sftp, handle, local, chunk, depth, hash, tracker).RunAsync(resumeFrom, size, watchdog.Token).ConfigureAwait(false);
+                        await new PipelinedUpload(sftp, handle, local, chunk, depth, hash, tracker, streamed is null ? null : streamed.Advance)
+                            .RunAsync(resumeFrom, size, watchdog.Token).ConfigureAwait(false);
                     }
                     else
                     {
-                        await UploadSegmentsAsync(sftp, handle, local, size, chunk, depth, segments, hash, tracker, segmentSessions, watchdog.Token).ConfigureAwait(false);
+                        await UploadSegmentsAsync(sftp, handle, local, size, chunk, depth, segments, hash, tracker, segmentSessions, streamed, watchdog.Token).ConfigureAwait(false);
                     }
                 }
                 catch (Exception e) when (watchdog.Diagnosis is { } diagnosis)
@@ -130,7 +135,7 @@ public static class SftpFileTransfer
         // Verify the temporary file before it takes the final name, so a bad copy never appears there.
         tracker.Phase = TransferPhase.Verifying;
         tracker.Report();
-        string method = await VerifyRemoteAsync(sftp, target, size, digest, options.Verify, cancellationToken).ConfigureAwait(false);
+        string method = await VerifyRemoteAsync(sftp, target, size, digest, options.Verify, streamed, cancellationToken).ConfigureAwait(false);
 
         if (options.UseTemporaryName)
         {
@@ -161,6 +166,8 @@ public static class SftpFileTransfer
         string? digest;
         long size;
         int chunk, depth, segments;
+        using var stopRemoteHash = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        Task<RemoteHash?> remoteHash = Task.FromResult<RemoteHash?>(null);
         try
         {
             var attrs = await sftp.FstatAsync(handle, cancellationToken).ConfigureAwait(false);
@@ -174,6 +181,13 @@ public static class SftpFileTransfer
             if (resumeFrom < 0 || resumeFrom > size || (resumeFrom > 0 && !options.UseTemporaryName))
             {
                 throw new TransferException($"cannot resume {remotePath} at {resumeFrom}: the server's file has {size} bytes", TransferPhase.Transferring, 0);
+            }
+
+            // The server hashes its file while we download it (the file is complete already), so verifying adds
+            // little at the end. Exactly the bytes we will read: a file that grows is caught by the final probe.
+            if (options.Verify is VerifyMode.Auto or VerifyMode.Sha256 or VerifyMode.ReadBack)
+            {
+                remoteHash = RemoteHashForAsync(sftp, remotePath, size, options.Verify, stopRemoteHash.Token);
             }
 
             chunk = TransferPlanner.ChunkSize(options.ChunkSize, sftp.MaxReadLength, sftp.Limits is not null);
@@ -241,7 +255,7 @@ public static class SftpFileTransfer
             digest = hash is null ? null : Convert.ToHexStringLower(hash.GetHashAndReset());
             tracker.Phase = TransferPhase.Verifying;
             tracker.Report();
-            string method = await VerifyDownloadAsync(sftp, remotePath, temp, size, digest, options.Verify, cancellationToken).ConfigureAwait(false);
+            string method = await VerifyDownloadAsync(remotePath, temp, size, digest, options.Verify, remoteHash, cancellationToken).ConfigureAwait(false);
             if (options.UseTemporaryName)
             {
                 File.Move(temp, localPath, overwrite: true);
@@ -254,7 +268,37 @@ public static class SftpFileTransfer
         catch
         {
             await CloseAfterFailureAsync(sftp, handle).ConfigureAwait(false);
+            await AbandonAsync(remoteHash, stopRemoteHash).ConfigureAwait(false);
             throw;
+        }
+    }
+
+    /// <summary>
+    /// The remote SHA-256 of the first <paramref name="size"/> bytes, for the verify mode: null for Auto where the
+    /// server offers no way to hash; for Sha256 and ReadBack the lack of one is an error (thrown when awaited).
+    /// </summary>
+    private static async Task<RemoteHash?> RemoteHashForAsync(SftpClient sftp, string path, long size, VerifyMode mode, CancellationToken ct)
+    {
+        await Task.Yield();
+        if (mode == VerifyMode.Auto && !await RemoteHasher.IsAvailableAsync(sftp, ct).ConfigureAwait(false))
+        {
+            return null;
+        }
+
+        return await RemoteHasher.ComputeAsync(sftp, path, size, ct).ConfigureAwait(false);
+    }
+
+    /// <summary>Stops a background remote hash the failed transfer no longer needs, and observes its end.</summary>
+    private static async Task AbandonAsync(Task task, CancellationTokenSource stop)
+    {
+        await stop.CancelAsync().ConfigureAwait(false);
+        try
+        {
+            await task.ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is SshException or NotSupportedException or OperationCanceledException or InvalidOperationException)
+        {
+            // The transfer's own failure is what the caller gets.
         }
     }
 
@@ -276,7 +320,7 @@ public static class SftpFileTransfer
         };
 
     private static async Task UploadSegmentsAsync(SftpClient sftp, SftpFileHandle handle, SafeFileHandle local, long size, int chunk, int depth, int segments,
-        IncrementalHash? hash, ProgressTracker tracker, SessionFactory? factory, CancellationToken ct)
+        IncrementalHash? hash, ProgressTracker tracker, SessionFactory? factory, StreamingRemoteHash? streamed, CancellationToken ct)
     {
         var ranges = TransferPlanner.Split(size, segments, chunk);
         var opened = await OpenExtraSessionsAsync(sftp, ranges.Length - 1, factory, ct).ConfigureAwait(false);
@@ -292,7 +336,12 @@ public static class SftpFileTransfer
             // Segments run out of order, so the whole-file hash comes from a sequential read alongside (the page
             // cache usually serves it).
             var hashing = hash is null ? Task.CompletedTask : HashFileAsync(local, size, hash, ct);
-            var work = new List<Task> { new PipelinedUpload(sftp, handle, local, chunk, depth, null, tracker).RunAsync(ranges[0].Start, ranges[0].End, ct) };
+            // Only the first segment grows the file's acknowledged prefix; the streamed hash follows it and takes the
+            // rest at the end.
+            var work = new List<Task>
+            {
+                new PipelinedUpload(sftp, handle, local, chunk, depth, null, tracker, streamed is null ? null : streamed.Advance).RunAsync(ranges[0].Start, ranges[0].End, ct),
+            };
             for (int i = 1; i < ranges.Length; i++)
             {
                 work.Add(new PipelinedUpload(sessions[i - 1], handles[i - 1], local, chunk, depth, null, tracker).RunAsync(ranges[i].Start, ranges[i].End, ct));
@@ -474,7 +523,7 @@ public static class SftpFileTransfer
         await sftp.RenameAsync(temp, target, ct).ConfigureAwait(false);
     }
 
-    private static async Task<string> VerifyRemoteAsync(SftpClient sftp, string path, long size, string? digest, VerifyMode mode, CancellationToken ct)
+    private static async Task<string> VerifyRemoteAsync(SftpClient sftp, string path, long size, string? digest, VerifyMode mode, StreamingRemoteHash? streamed, CancellationToken ct)
     {
         if (mode == VerifyMode.None || digest is null)
         {
@@ -500,6 +549,11 @@ public static class SftpFileTransfer
         }
         else if (mode == VerifyMode.Sha256 || await RemoteHasher.IsAvailableAsync(sftp, ct).ConfigureAwait(false))
         {
+            if (streamed is not null && await StreamedAgreesAsync(streamed, size, digest, ct).ConfigureAwait(false) is { } method)
+            {
+                return method;
+            }
+
             remote = await RemoteHasher.ComputeAsync(sftp, path, null, ct).ConfigureAwait(false);
         }
 
@@ -516,7 +570,24 @@ public static class SftpFileTransfer
         return remote.Method;
     }
 
-    private static async Task<string> VerifyDownloadAsync(SftpClient sftp, string remotePath, string localPath, long size, string? digest, VerifyMode mode, CancellationToken ct)
+    /// <summary>
+    /// The streamed hash's method when it produced the digest of the data sent; null when it failed or disagreed,
+    /// and the caller then hashes the whole file again, which decides (the streamed path is only a shortcut).
+    /// </summary>
+    private static async Task<string?> StreamedAgreesAsync(StreamingRemoteHash streamed, long size, string digest, CancellationToken ct)
+    {
+        try
+        {
+            var r = await streamed.CompleteAsync(size, ct).ConfigureAwait(false);
+            return r.Sha256Hex == digest ? r.Method : null;
+        }
+        catch (Exception e) when (!ct.IsCancellationRequested && e is SshException or NotSupportedException or OperationCanceledException or InvalidOperationException)
+        {
+            return null;
+        }
+    }
+
+    private static async Task<string> VerifyDownloadAsync(string remotePath, string localPath, long size, string? digest, VerifyMode mode, Task<RemoteHash?> remoteHash, CancellationToken ct)
     {
         if (mode == VerifyMode.None || digest is null)
         {
@@ -534,11 +605,8 @@ public static class SftpFileTransfer
             return "size";
         }
 
-        RemoteHash? remote = null;
-        if (mode == VerifyMode.Sha256 || mode == VerifyMode.ReadBack || await RemoteHasher.IsAvailableAsync(sftp, ct).ConfigureAwait(false))
-        {
-            remote = await RemoteHasher.ComputeAsync(sftp, remotePath, null, ct).ConfigureAwait(false);
-        }
+        // Started with the transfer (see DownloadCoreAsync); usually done by now.
+        RemoteHash? remote = await remoteHash.WaitAsync(ct).ConfigureAwait(false);
 
         if (mode == VerifyMode.ReadBack)
         {

@@ -98,7 +98,7 @@ public sealed class RecursiveTransferTests
         var files = r.GetProperty("files").EnumerateArray().ToList();
         Assert.That(files.Select(f => f.GetProperty("remote").GetString()),
             Is.EqualTo(new[] { "a/b/empty", "a/b/two words.txt", "a/one.txt", "top.txt" }.Select(p => _remote + "/j/" + p)));
-        Assert.That(files.Select(f => f.GetProperty("verify").GetProperty("method").GetString()), Has.All.EqualTo("sha256 (remote openssl)"));
+        Assert.That(files.Select(f => f.GetProperty("verify").GetProperty("method").GetString()), Has.All.EqualTo("sha256 (remote openssl, streamed)"));
         Assert.That(r.GetProperty("bytes").GetInt64(), Is.EqualTo(Files.Values.Sum(v => v.Length)));
         Assert.That(r.GetProperty("skipped")[0].GetProperty("path").GetString(), Is.EqualTo("link.txt"));
     }

@@ -71,7 +71,7 @@ public sealed class TransferCommandTests
         Assert.That(r.GetProperty("remote").GetString(), Is.EqualTo(_remote + "/j.bin"));
         Assert.That(r.GetProperty("bytes").GetInt64(), Is.EqualTo(FileSize));
         Assert.That(r.GetProperty("bytesPerSecond").GetDouble(), Is.GreaterThan(0));
-        Assert.That(r.GetProperty("verify").GetProperty("method").GetString(), Is.EqualTo("sha256 (remote openssl)"));
+        Assert.That(r.GetProperty("verify").GetProperty("method").GetString(), Is.EqualTo("sha256 (remote openssl, streamed)"));
         Assert.That(r.GetProperty("verify").GetProperty("digest").GetString(), Is.EqualTo("sha256:" + expected));
         var attempts = r.GetProperty("attempts");
         Assert.That(attempts.GetArrayLength(), Is.EqualTo(1));

@@ -82,7 +82,7 @@ public class TransferInteropTests
         var up = await _sftp.UploadFileAsync(src, remote, new TransferOptions { ChunkSize = Chunk }, null, ct);
         AssertSameFile(src, remote);
         Assert.That(up.Bytes, Is.EqualTo(size));
-        Assert.That(up.VerifyMethod, Is.EqualTo("sha256 (remote openssl)"), "Auto picks the strongest: OpenSSH has no check-file; the server has openssl");
+        Assert.That(up.VerifyMethod, Is.EqualTo("sha256 (remote openssl, streamed)"), "Auto picks the strongest: OpenSSH has no check-file; the server has openssl, run while sending");
         Assert.That(File.Exists(SftpFileTransfer.TemporaryRemoteName(remote)), Is.False, "the temporary name is gone after the rename");
 
         string back = Path.Combine(_local, "back.bin");
@@ -92,20 +92,20 @@ public class TransferInteropTests
         Assert.That(File.Exists(SftpFileTransfer.TemporaryLocalName(back)), Is.False);
     }
 
-    [TestCase(VerifyMode.None, "none")]
-    [TestCase(VerifyMode.Size, "size")]
-    [TestCase(VerifyMode.Sha256, "sha256 (remote openssl)")]
-    [TestCase(VerifyMode.ReadBack, "sha256 (read-back)")]
-    [TestCase(VerifyMode.Auto, "sha256 (remote openssl)")]
-    public async Task EveryVerifyMode_IsReportedAndHolds(VerifyMode mode, string method)
+    [TestCase(VerifyMode.None, "none", "none")]
+    [TestCase(VerifyMode.Size, "size", "size")]
+    [TestCase(VerifyMode.Sha256, "sha256 (remote openssl, streamed)", "sha256 (remote openssl)")]
+    [TestCase(VerifyMode.ReadBack, "sha256 (read-back)", "sha256 (remote openssl)")]
+    [TestCase(VerifyMode.Auto, "sha256 (remote openssl, streamed)", "sha256 (remote openssl)")]
+    public async Task EveryVerifyMode_IsReportedAndHolds(VerifyMode mode, string uploadMethod, string downloadMethod)
     {
         var ct = Timeout();
         string src = MakeLocal(3 << 20);
         var up = await _sftp.UploadFileAsync(src, _dir + "/v.bin", new TransferOptions { Verify = mode }, null, ct);
-        Assert.That(up.VerifyMethod, Is.EqualTo(method));
+        Assert.That(up.VerifyMethod, Is.EqualTo(uploadMethod));
         AssertSameFile(src, _dir + "/v.bin");
         var down = await _sftp.DownloadFileAsync(_dir + "/v.bin", Path.Combine(_local, "v.bin"), new TransferOptions { Verify = mode }, null, ct);
-        Assert.That(down.VerifyMethod, Is.EqualTo(mode == VerifyMode.ReadBack ? "sha256 (remote openssl)" : method));
+        Assert.That(down.VerifyMethod, Is.EqualTo(downloadMethod));
         AssertSameFile(src, Path.Combine(_local, "v.bin"));
     }
 
