@@ -23,6 +23,11 @@ internal static class Program
             return await ClientMain.RunAsync(args).ConfigureAwait(false);
         }
 
+        if (args.Length > 0 && args[0] == "--serve")
+        {
+            return await ServeAsync().ConfigureAwait(false);
+        }
+
         var settings = BenchSettings.Parse(args);
         string loadBefore = LoadAverage();
         ClientRunner.EnsureTimeAvailable();
@@ -62,6 +67,24 @@ internal static class Program
             await File.WriteAllTextAsync(settings.OutputPath, markdown).ConfigureAwait(false);
         }
 
+        return 0;
+    }
+
+    /// <summary>
+    /// --serve: the benchmark's throwaway sshd and its 50 ms delay line, left running (until standard input closes)
+    /// for trying a client by hand, e.g. <c>nsftp --trace t.log put ...</c> to see where a transfer waits.
+    /// </summary>
+    private static async Task<int> ServeAsync()
+    {
+        await using var scratch = await Scratch.CreateAsync(4096 * MiB).ConfigureAwait(false);
+        using var sshd = await LoopbackSshd.StartAsync(Path.Combine(scratch.Path, "sshd")).ConfigureAwait(false);
+        await using var proxy = new LatencyProxy(new IPEndPoint(IPAddress.Loopback, sshd.Port), BenchSettings.OneWayDelay);
+        Console.WriteLine($"files:        {scratch.Path} ({scratch.Kind})");
+        Console.WriteLine($"loopback:     sftp://{sshd.UserName}@127.0.0.1:{sshd.Port}{scratch.Path}/");
+        Console.WriteLine($"50 ms RTT:    sftp://{sshd.UserName}@127.0.0.1:{proxy.Port}{scratch.Path}/");
+        Console.WriteLine($"key:          -i {sshd.ClientKey} --host-key-policy accept-new --known-hosts {Path.Combine(scratch.Path, "known_hosts")}");
+        Console.WriteLine("running until standard input closes (Ctrl+D)");
+        await Console.In.ReadToEndAsync().ConfigureAwait(false);
         return 0;
     }
 

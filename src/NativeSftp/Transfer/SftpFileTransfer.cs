@@ -323,16 +323,11 @@ public static class SftpFileTransfer
         IncrementalHash? hash, ProgressTracker tracker, SessionFactory? factory, StreamingRemoteHash? streamed, CancellationToken ct)
     {
         var ranges = TransferPlanner.Split(size, segments, chunk);
-        var opened = await OpenExtraSessionsAsync(sftp, ranges.Length - 1, factory, ct).ConfigureAwait(false);
-        var sessions = opened.Select(o => o.Sftp).ToList();
-        var handles = new List<SftpFileHandle>();
+        // Every extra session opens at once (each costs a few round trips) and its segment starts as soon as it is
+        // ready; the first segment starts on the main session straight away.
+        var opening = OpenExtraSessions(sftp, ranges.Length - 1, factory, ct);
         try
         {
-            foreach (var s in sessions)
-            {
-                handles.Add(await s.OpenAsync(handle.Path, SftpOpenFlags.Write, null, ct).ConfigureAwait(false));
-            }
-
             // Segments run out of order, so the whole-file hash comes from a sequential read alongside (the page
             // cache usually serves it).
             var hashing = hash is null ? Task.CompletedTask : HashFileAsync(local, size, hash, ct);
@@ -344,19 +339,32 @@ public static class SftpFileTransfer
             };
             for (int i = 1; i < ranges.Length; i++)
             {
-                work.Add(new PipelinedUpload(sessions[i - 1], handles[i - 1], local, chunk, depth, null, tracker).RunAsync(ranges[i].Start, ranges[i].End, ct));
+                var session = opening[i - 1];
+                var (start, end) = ranges[i];
+                work.Add(Task.Run(async () =>
+                {
+                    var s = (await session.ConfigureAwait(false)).Sftp;
+                    var h = await s.OpenAsync(handle.Path, SftpOpenFlags.Write, null, ct).ConfigureAwait(false);
+                    try
+                    {
+                        await new PipelinedUpload(s, h, local, chunk, depth, null, tracker).RunAsync(start, end, ct).ConfigureAwait(false);
+                    }
+                    catch
+                    {
+                        await CloseAfterFailureAsync(s, h).ConfigureAwait(false);
+                        throw;
+                    }
+
+                    await s.CloseAsync(h, ct).ConfigureAwait(false);
+                }, ct));
             }
 
+            work.Add(hashing);
             await WhenAllFirstErrorAsync(work).ConfigureAwait(false);
-            await hashing.ConfigureAwait(false);
-            for (int i = 0; i < handles.Count; i++)
-            {
-                await sessions[i].CloseAsync(handles[i], ct).ConfigureAwait(false);
-            }
         }
         finally
         {
-            await DisposeSessionsAsync(opened).ConfigureAwait(false);
+            await DisposeSessionsAsync(opening).ConfigureAwait(false);
         }
     }
 
@@ -364,19 +372,28 @@ public static class SftpFileTransfer
         ProgressTracker tracker, SessionFactory? factory, CancellationToken ct)
     {
         var ranges = TransferPlanner.Split(size, segments, chunk);
-        var opened = await OpenExtraSessionsAsync(sftp, ranges.Length, factory, ct).ConfigureAwait(false);
-        var sessions = opened.Select(o => o.Sftp).ToList();
+        var opening = OpenExtraSessions(sftp, ranges.Length, factory, ct);
         try
         {
             var work = new List<Task>();
             for (int i = 0; i < ranges.Length; i++)
             {
-                var s = sessions[i];
+                var session = opening[i];
                 var (start, end) = ranges[i];
                 work.Add(Task.Run(async () =>
                 {
+                    var s = (await session.ConfigureAwait(false)).Sftp;
                     var h = await s.OpenAsync(remotePath, SftpOpenFlags.Read, null, ct).ConfigureAwait(false);
-                    await new PipelinedDownload(s, h, local, chunk, depth, null, tracker).RunAsync(start, end, ct).ConfigureAwait(false);
+                    try
+                    {
+                        await new PipelinedDownload(s, h, local, chunk, depth, null, tracker).RunAsync(start, end, ct).ConfigureAwait(false);
+                    }
+                    catch
+                    {
+                        await CloseAfterFailureAsync(s, h).ConfigureAwait(false);
+                        throw;
+                    }
+
                     await s.CloseAsync(h, ct).ConfigureAwait(false);
                 }, ct));
             }
@@ -385,46 +402,52 @@ public static class SftpFileTransfer
         }
         finally
         {
-            await DisposeSessionsAsync(opened).ConfigureAwait(false);
+            await DisposeSessionsAsync(opening).ConfigureAwait(false);
         }
     }
 
-    /// <summary>Extra sessions for segments: channels on the same connection, or (with a factory) separate connections.</summary>
-    private static async Task<List<(SftpClient Sftp, IAsyncDisposable? Owner)>> OpenExtraSessionsAsync(SftpClient sftp, int count, SessionFactory? factory, CancellationToken ct)
+    /// <summary>
+    /// Starts opening <paramref name="count"/> extra sessions for segments, all at once: channels on the same
+    /// connection, or (with a factory) separate connections. The caller disposes every one that opened.
+    /// </summary>
+    private static List<Task<(SftpClient Sftp, IAsyncDisposable? Owner)>> OpenExtraSessions(SftpClient sftp, int count, SessionFactory? factory, CancellationToken ct)
     {
-        var list = new List<(SftpClient, IAsyncDisposable?)>();
-        try
+        var list = new List<Task<(SftpClient, IAsyncDisposable?)>>(count);
+        for (int i = 0; i < count; i++)
         {
-            for (int i = 0; i < count; i++)
-            {
-                if (factory is not null)
-                {
-                    list.Add(await factory(ct).ConfigureAwait(false));
-                }
-                else
-                {
-                    var connection = sftp.Connection ?? throw new NotSupportedException("parallel segments need an SSH connection to open more channels on");
-                    list.Add((await SftpClient.OpenAsync(connection, ct).ConfigureAwait(false), null));
-                }
-            }
-        }
-        catch
-        {
-            await DisposeSessionsAsync(list).ConfigureAwait(false);
-            throw;
+            list.Add(factory is not null
+                ? factory(ct)
+                : sftp.Connection is { } connection
+                    ? OpenChannelSessionAsync(connection, ct)
+                    : Task.FromException<(SftpClient, IAsyncDisposable?)>(new NotSupportedException("parallel segments need an SSH connection to open more channels on")));
         }
 
         return list;
     }
 
-    private static async Task DisposeSessionsAsync(List<(SftpClient Sftp, IAsyncDisposable? Owner)> sessions)
+    private static async Task<(SftpClient, IAsyncDisposable?)> OpenChannelSessionAsync(Connection.SshConnection connection, CancellationToken ct) =>
+        (await SftpClient.OpenAsync(connection, ct).ConfigureAwait(false), null);
+
+    /// <summary>Disposes every session that opened (after all attempts ended); one that failed to open has nothing to dispose.</summary>
+    private static async Task DisposeSessionsAsync(List<Task<(SftpClient Sftp, IAsyncDisposable? Owner)>> sessions)
     {
-        foreach (var (s, owner) in sessions)
+        foreach (var opening in sessions)
         {
-            await s.DisposeAsync().ConfigureAwait(false);
-            if (owner is not null)
+            (SftpClient Sftp, IAsyncDisposable? Owner) session;
+            try
             {
-                await owner.DisposeAsync().ConfigureAwait(false);
+                session = await opening.ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is SshException or NotSupportedException or OperationCanceledException or IOException or System.Net.Sockets.SocketException)
+            {
+                // Its failure is the segment's, and so the transfer's, reported there.
+                continue;
+            }
+
+            await session.Sftp.DisposeAsync().ConfigureAwait(false);
+            if (session.Owner is not null)
+            {
+                await session.Owner.DisposeAsync().ConfigureAwait(false);
             }
         }
     }
@@ -441,6 +464,11 @@ public static class SftpFileTransfer
             if (done.Exception is { } e && first is null)
             {
                 first = e.InnerException ?? e;
+            }
+            else if (done.IsCanceled && first is null)
+            {
+                // A canceled part did not do its share: never let it pass as done.
+                first = new OperationCanceledException("a part of the transfer was canceled");
             }
         }
 
