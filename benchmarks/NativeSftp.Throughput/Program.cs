@@ -57,7 +57,7 @@ internal static class Program
             string.Create(CultureInfo.InvariantCulture, $"Measured {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC on {Environment.ProcessorCount} cores ({CpuModel()}), {Environment.OSVersion}, .NET {Environment.Version}; files on {scratch.Kind}."),
             string.Create(CultureInfo.InvariantCulture, $"Sizes: {(settings.Settings.Contains("loopback") ? $"loopback {settings.LoopbackMiB} MiB " : "")}{(settings.Settings.Contains("latency") ? $"50 ms RTT {settings.LatencyMiB} MiB" : "")}; {settings.Runs} run(s) per row{(settings.Quick ? " (--quick)" : "")}. Server: OpenSSH sshd, internal-sftp, on the same machine."),
             $"Load average (1/5/15 min) before: {loadBefore}; after: {LoadAverage()} (other work on the machine competes for the same cores).",
-            string.Create(CultureInfo.InvariantCulture, $"One-channel bound at 50 ms RTT: OpenSSH's server window {BenchSettings.OpenSshServerWindow / MiB} MiB ÷ {rttSeconds * 1000:F0} ms = {BenchSettings.OpenSshServerWindow / (double)MiB / rttSeconds:F0} MiB/s (limits downloads on one channel; uploads are bounded by the client's own pipelining)."),
+            string.Create(CultureInfo.InvariantCulture, $"One-channel bound at 50 ms RTT: OpenSSH's server window {BenchSettings.OpenSshServerWindow / MiB} MiB ÷ {rttSeconds * 1000:F0} ms = {BenchSettings.OpenSshServerWindow / (double)MiB / rttSeconds:F0} MiB/s (limits uploads on one channel; a download on one channel is bounded by the client's own receive window)."),
         ];
         string markdown = Report.Markdown(rows, preamble);
         Console.WriteLine();

@@ -26,6 +26,9 @@ public static class RemoteHasher
     /// </summary>
     private static readonly string[] Commands = ["openssl dgst -sha256 -r", "sha256sum", "shasum -a 256", "sha256 -q"];
 
+    /// <summary>What a remote pipeline prints on stderr when reading the file failed (its exit status would not say).</summary>
+    internal const string ReadFailureMarker = "nsftp: reading the file failed";
+
     private static readonly TimeSpan ProbeTimeout = TimeSpan.FromSeconds(20);
 
     /// <summary>The hash command found on a connection (null: none works), cached per connection.</summary>
@@ -72,13 +75,16 @@ public static class RemoteHasher
             throw new NotSupportedException($"cannot hash {path} on the server: no check-file extension, and {why}");
         }
 
+        // The file comes in by redirection (a name starting with '-' is never an option). For a prefix, the hash
+        // command's exit status is the pipeline's, so a file that cannot be opened or a head without -c would
+        // pass as the digest of less data: the subshell says so on stderr instead, which is checked.
         string quoted = ShellQuote(path);
         string line = length is long n
-            ? $"head -c {n} {quoted} | {command}"
+            ? $"{{ (exec < {quoted} && head -c {n}) || echo '{ReadFailureMarker}' >&2; }} | {command}"
             : $"{command} < {quoted}";
         var (status, output, stderr) = await RunAsync(connection, line, ct).ConfigureAwait(false);
         string digest = ParseDigest(output);
-        if (status != 0 || digest.Length != 64)
+        if (status != 0 || digest.Length != 64 || stderr.Contains(ReadFailureMarker, StringComparison.Ordinal))
         {
             throw new SftpRemoteCommandException($"the remote hash command '{line}' failed (exit {status?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "none"}): {stderr.Trim()}");
         }

@@ -83,7 +83,9 @@ public static class SftpFileTransfer
         await using var tracker = new ProgressTracker(progress, size, resumeFrom, options.ProgressInterval, TimeProvider.System,
             () => ProgressTracker.FlowOf(sftp.Channel, () => sftp.RequestsInFlight)) { Attempt = attempt };
         // The server hashes what is acknowledged while the rest is still sending, so verifying adds little at the end.
-        await using var streamed = hash is not null && options.Verify is VerifyMode.Auto or VerifyMode.Sha256
+        // One segment only: with several it could follow just the first, and its channel would compete with the
+        // segments' sessions for the server's session limit (OpenSSH: MaxSessions 10).
+        await using var streamed = hash is not null && options.Verify is VerifyMode.Auto or VerifyMode.Sha256 && (segments <= 1 || resumeFrom > 0)
             ? StreamingRemoteHash.TryStart(sftp, target, resumeFrom)
             : null;
         try
@@ -100,7 +102,7 @@ public static class SftpFileTransfer
                     }
                     else
                     {
-                        await UploadSegmentsAsync(sftp, handle, local, size, chunk, depth, segments, hash, tracker, segmentSessions, streamed, watchdog.Token).ConfigureAwait(false);
+                        await UploadSegmentsAsync(sftp, handle, local, size, chunk, depth, segments, hash, tracker, segmentSessions, watchdog.Token).ConfigureAwait(false);
                     }
                 }
                 catch (Exception e) when (watchdog.Diagnosis is { } diagnosis)
@@ -167,7 +169,8 @@ public static class SftpFileTransfer
         long size;
         int chunk, depth, segments;
         using var stopRemoteHash = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        Task<RemoteHash?> remoteHash = Task.FromResult<RemoteHash?>(null);
+        // Started beside the transfer where that helps; null: compute it after the transfer.
+        Task<RemoteHash?>? remoteHash = Task.FromResult<RemoteHash?>(null);
         try
         {
             var attrs = await sftp.FstatAsync(handle, cancellationToken).ConfigureAwait(false);
@@ -185,17 +188,25 @@ public static class SftpFileTransfer
 
             // The server hashes its file while we download it (the file is complete already), so verifying adds
             // little at the end. Exactly the bytes we will read: a file that grows is caught by the final probe.
-            if (options.Verify is VerifyMode.Auto or VerifyMode.Sha256 or VerifyMode.ReadBack)
-            {
-                remoteHash = RemoteHashForAsync(sftp, remotePath, size, options.Verify, stopRemoteHash.Token);
-            }
-
             chunk = TransferPlanner.ChunkSize(options.ChunkSize, sftp.MaxReadLength, sftp.Limits is not null);
             long window = sftp.Channel?.Counters.LocalWindow ?? 16 * 1024 * 1024;
             depth = TransferPlanner.Depth(options.RequestsInFlight, window, chunk);
             segments = options.Segments is null && size < 2 * TransferPlanner.MinSegmentSize
                 ? 1
                 : TransferPlanner.Segments(options.Segments, size, window, await MeasureRoundTripAsync(sftp, cancellationToken).ConfigureAwait(false));
+
+            // Only with one segment and the exec path: check-file would queue on the session the READs use (a
+            // server that answers in order would hold every READ behind it), and with segments the hash channel
+            // would compete with their sessions for the server's session limit. Otherwise it runs afterwards.
+            bool overlap = (segments <= 1 || resumeFrom > 0) && !sftp.Supports(SftpExtensionNames.CheckFileName);
+            if (overlap && options.Verify is VerifyMode.Auto or VerifyMode.Sha256 or VerifyMode.ReadBack)
+            {
+                remoteHash = RemoteHashForAsync(sftp, remotePath, size, options.Verify, stopRemoteHash.Token);
+            }
+            else if (options.Verify is VerifyMode.Auto or VerifyMode.Sha256 or VerifyMode.ReadBack)
+            {
+                remoteHash = null;
+            }
 
             await using var tracker = new ProgressTracker(progress, size, resumeFrom, options.ProgressInterval, TimeProvider.System,
                 () => ProgressTracker.FlowOf(sftp.Channel, () => sftp.RequestsInFlight)) { Attempt = attempt };
@@ -255,6 +266,7 @@ public static class SftpFileTransfer
             digest = hash is null ? null : Convert.ToHexStringLower(hash.GetHashAndReset());
             tracker.Phase = TransferPhase.Verifying;
             tracker.Report();
+            remoteHash ??= RemoteHashForAsync(sftp, remotePath, size, options.Verify, stopRemoteHash.Token);
             string method = await VerifyDownloadAsync(remotePath, temp, size, digest, options.Verify, remoteHash, cancellationToken).ConfigureAwait(false);
             if (options.UseTemporaryName)
             {
@@ -268,7 +280,11 @@ public static class SftpFileTransfer
         catch
         {
             await CloseAfterFailureAsync(sftp, handle).ConfigureAwait(false);
-            await AbandonAsync(remoteHash, stopRemoteHash).ConfigureAwait(false);
+            if (remoteHash is not null)
+            {
+                await AbandonAsync(remoteHash, stopRemoteHash).ConfigureAwait(false);
+            }
+
             throw;
         }
     }
@@ -320,9 +336,13 @@ public static class SftpFileTransfer
         };
 
     private static async Task UploadSegmentsAsync(SftpClient sftp, SftpFileHandle handle, SafeFileHandle local, long size, int chunk, int depth, int segments,
-        IncrementalHash? hash, ProgressTracker tracker, SessionFactory? factory, StreamingRemoteHash? streamed, CancellationToken ct)
+        IncrementalHash? hash, ProgressTracker tracker, SessionFactory? factory, CancellationToken cancellationToken)
     {
         var ranges = TransferPlanner.Split(size, segments, chunk);
+        // The first failure stops the other segments too, instead of letting them finish ranges that will be sent
+        // again anyway.
+        using var abort = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var ct = abort.Token;
         // Every extra session opens at once (each costs a few round trips) and its segment starts as soon as it is
         // ready; the first segment starts on the main session straight away.
         var opening = OpenExtraSessions(sftp, ranges.Length - 1, factory, ct);
@@ -331,11 +351,9 @@ public static class SftpFileTransfer
             // Segments run out of order, so the whole-file hash comes from a sequential read alongside (the page
             // cache usually serves it).
             var hashing = hash is null ? Task.CompletedTask : HashFileAsync(local, size, hash, ct);
-            // Only the first segment grows the file's acknowledged prefix; the streamed hash follows it and takes the
-            // rest at the end.
             var work = new List<Task>
             {
-                new PipelinedUpload(sftp, handle, local, chunk, depth, null, tracker, streamed is null ? null : streamed.Advance).RunAsync(ranges[0].Start, ranges[0].End, ct),
+                new PipelinedUpload(sftp, handle, local, chunk, depth, null, tracker).RunAsync(ranges[0].Start, ranges[0].End, ct),
             };
             for (int i = 1; i < ranges.Length; i++)
             {
@@ -360,7 +378,7 @@ public static class SftpFileTransfer
             }
 
             work.Add(hashing);
-            await WhenAllFirstErrorAsync(work).ConfigureAwait(false);
+            await WhenAllFirstErrorAsync(work, abort).ConfigureAwait(false);
         }
         finally
         {
@@ -369,9 +387,11 @@ public static class SftpFileTransfer
     }
 
     private static async Task DownloadSegmentsAsync(SftpClient sftp, string remotePath, SafeFileHandle local, long size, int chunk, int depth, int segments,
-        ProgressTracker tracker, SessionFactory? factory, CancellationToken ct)
+        ProgressTracker tracker, SessionFactory? factory, CancellationToken cancellationToken)
     {
         var ranges = TransferPlanner.Split(size, segments, chunk);
+        using var abort = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var ct = abort.Token;
         var opening = OpenExtraSessions(sftp, ranges.Length, factory, ct);
         try
         {
@@ -398,7 +418,7 @@ public static class SftpFileTransfer
                 }, ct));
             }
 
-            await WhenAllFirstErrorAsync(work).ConfigureAwait(false);
+            await WhenAllFirstErrorAsync(work, abort).ConfigureAwait(false);
         }
         finally
         {
@@ -433,27 +453,34 @@ public static class SftpFileTransfer
     {
         foreach (var opening in sessions)
         {
-            (SftpClient Sftp, IAsyncDisposable? Owner) session;
             try
             {
-                session = await opening.ConfigureAwait(false);
+                var session = await opening.ConfigureAwait(false);
+                try
+                {
+                    await session.Sftp.DisposeAsync().ConfigureAwait(false);
+                }
+                finally
+                {
+                    if (session.Owner is not null)
+                    {
+                        await session.Owner.DisposeAsync().ConfigureAwait(false);
+                    }
+                }
             }
-            catch (Exception e) when (e is SshException or NotSupportedException or OperationCanceledException or IOException or System.Net.Sockets.SocketException)
+#pragma warning disable CA1031 // Whatever failed to open or close here was the segment's failure, reported by it; it must neither mask the transfer's error nor stop the others being disposed.
+            catch (Exception)
+#pragma warning restore CA1031
             {
-                // Its failure is the segment's, and so the transfer's, reported there.
-                continue;
-            }
-
-            await session.Sftp.DisposeAsync().ConfigureAwait(false);
-            if (session.Owner is not null)
-            {
-                await session.Owner.DisposeAsync().ConfigureAwait(false);
             }
         }
     }
 
-    /// <summary>Waits for all; throws the first failure (by completion order) after every task has finished.</summary>
-    private static async Task WhenAllFirstErrorAsync(List<Task> tasks)
+    /// <summary>
+    /// Waits for all; throws the first failure (by completion order) after every task has finished. With
+    /// <paramref name="abortOthers"/>, the first failure cancels it, so the other parts stop early.
+    /// </summary>
+    private static async Task WhenAllFirstErrorAsync(List<Task> tasks, CancellationTokenSource? abortOthers = null)
     {
         Exception? first = null;
         var remaining = new List<Task>(tasks);
@@ -469,6 +496,11 @@ public static class SftpFileTransfer
             {
                 // A canceled part did not do its share: never let it pass as done.
                 first = new OperationCanceledException("a part of the transfer was canceled");
+            }
+
+            if (first is not null && abortOthers is { IsCancellationRequested: false })
+            {
+                await abortOthers.CancelAsync().ConfigureAwait(false);
             }
         }
 
@@ -602,7 +634,7 @@ public static class SftpFileTransfer
     /// The streamed hash's method when it produced the digest of the data sent; null when it failed or disagreed,
     /// and the caller then hashes the whole file again, which decides (the streamed path is only a shortcut).
     /// </summary>
-    private static async Task<string?> StreamedAgreesAsync(StreamingRemoteHash streamed, long size, string digest, CancellationToken ct)
+    internal static async Task<string?> StreamedAgreesAsync(StreamingRemoteHash streamed, long size, string digest, CancellationToken ct)
     {
         try
         {

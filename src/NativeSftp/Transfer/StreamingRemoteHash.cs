@@ -27,8 +27,6 @@ internal sealed class StreamingRemoteHash : IAsyncDisposable
     /// <summary>At most one line (one dd process on the server) per this many newly acknowledged bytes: 64 per GiB.</summary>
     internal const long Step = 16 * Block;
 
-    private const string FailureMarker = "nsftp: reading the file failed";
-
     private readonly Channel<long> _prefixes = Channel.CreateUnbounded<long>(new UnboundedChannelOptions { SingleReader = true });
     private readonly CancellationTokenSource _cancel = new();
     private readonly Task<RemoteHash> _run;
@@ -87,25 +85,45 @@ internal sealed class StreamingRemoteHash : IAsyncDisposable
         // regular file; any short block would only make the digests disagree, and the caller re-hashes then.
         // A failing dd would only end the loop (the hash command still prints a digest, of less data), so it also
         // says so on standard error, which we check.
-        string loop = $"while read -r s c; do dd if={RemoteHasher.ShellQuote(path)} bs={Block} skip=\"$s\" count=\"$c\" 2>/dev/null || {{ echo '{FailureMarker}' >&2; exit 1; }}; done | {command}";
+        string loop = $"while read -r s c; do dd if={RemoteHasher.ShellQuote(path)} bs={Block} skip=\"$s\" count=\"$c\" 2>/dev/null || {{ echo '{RemoteHasher.ReadFailureMarker}' >&2; exit 1; }}; done | {command}";
         await using var ch = await connection.ExecAsync(loop, ct).ConfigureAwait(false);
-        var output = RemoteHasher.CollectAsync(ch, ct);
-        long announced = 0;
-        await foreach (long value in _prefixes.Reader.ReadAllAsync(ct).ConfigureAwait(false))
+        using var stopReading = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        var output = RemoteHasher.CollectAsync(ch, stopReading.Token);
+        try
         {
-            // A negative value is the end: -(size + 1); the last line also takes the final partial block.
-            long blocks = value < 0 ? (-value - 1 + Block - 1) / Block : value / Block;
-            if (blocks > announced && !output.IsCompleted)
+            long announced = 0;
+            await foreach (long value in _prefixes.Reader.ReadAllAsync(ct).ConfigureAwait(false))
             {
-                await ch.WriteAsync(Encoding.ASCII.GetBytes(string.Create(CultureInfo.InvariantCulture, $"{announced} {blocks - announced}\n")), ct).ConfigureAwait(false);
-                announced = blocks;
+                // A negative value is the end: -(size + 1); the last line also takes the final partial block.
+                long blocks = value < 0 ? (-value - 1 + Block - 1) / Block : value / Block;
+                if (blocks > announced && !output.IsCompleted)
+                {
+                    await ch.WriteAsync(Encoding.ASCII.GetBytes(string.Create(CultureInfo.InvariantCulture, $"{announced} {blocks - announced}\n")), ct).ConfigureAwait(false);
+                    announced = blocks;
+                }
             }
+
+            await ch.SendEofAsync(ct).ConfigureAwait(false);
+        }
+        catch
+        {
+            // The reader ends before the channel it reads is disposed, and its own failure is not left unobserved.
+            await stopReading.CancelAsync().ConfigureAwait(false);
+            try
+            {
+                await output.ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is SshException or OperationCanceledException or InvalidOperationException)
+            {
+                // The loop's failure is the one reported.
+            }
+
+            throw;
         }
 
-        await ch.SendEofAsync(ct).ConfigureAwait(false);
         var (status, text, stderr) = await output.ConfigureAwait(false);
         string digest = RemoteHasher.ParseDigest(text);
-        if (status != 0 || digest.Length != 64 || stderr.Contains(FailureMarker, StringComparison.Ordinal))
+        if (status != 0 || digest.Length != 64 || stderr.Contains(RemoteHasher.ReadFailureMarker, StringComparison.Ordinal))
         {
             throw new SftpRemoteCommandException($"the streamed remote hash failed (exit {status?.ToString(CultureInfo.InvariantCulture) ?? "none"}): {stderr.Trim()}");
         }

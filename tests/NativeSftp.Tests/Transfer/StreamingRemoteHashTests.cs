@@ -115,6 +115,47 @@ public class StreamingRemoteHashTests
     }
 
     [Test]
+    public async Task ADisagreeingStreamedHash_IsNotTaken_SoTheWholeFileHashDecides()
+    {
+        // Announcing bytes that were not written yet (here: zeros on disk that are filled in later) is what a
+        // misbehaving server-side read would look like: the streamed digest then differs from the data sent.
+        byte[] data = Data(20 * MiB, 4);
+        string path = Path.Combine(_dir, "early.bin");
+        await File.WriteAllBytesAsync(path, new byte[data.Length]);
+        await using var streamed = StreamingRemoteHash.TryStart(_sftp, path, 0)!;
+        streamed.Advance(data.Length);
+        // Wait until the server has read the zeros: the whole 20 MiB hash of zeros is fast, but give it time.
+        await Task.Delay(1000);
+        await File.WriteAllBytesAsync(path, data);
+
+        string? method = await SftpFileTransfer.StreamedAgreesAsync(streamed, data.Length, Convert.ToHexStringLower(SHA256.HashData(data)), Timeout());
+
+        Assert.That(method, Is.Null, "a streamed digest that differs from the data sent is never the verdict");
+        var whole = await RemoteHasher.ComputeAsync(_sftp, path, null, Timeout());
+        Assert.That(whole.Sha256Hex, Is.EqualTo(Convert.ToHexStringLower(SHA256.HashData(data))), "the whole-file hash, which then decides, sees the right data");
+    }
+
+    [Test]
+    public void APrefixHashOfAFileThatCannotBeRead_FailsInsteadOfHashingNothing()
+    {
+        var e = Assert.ThrowsAsync<SftpRemoteCommandException>(() => RemoteHasher.ComputeAsync(_sftp, Path.Combine(_dir, "-missing"), 5, Timeout()));
+
+        Assert.That(e!.Message, Does.Contain("failed"));
+    }
+
+    [Test]
+    public async Task APrefixHash_HashesExactlyThePrefix_EvenForANameThatLooksLikeAnOption()
+    {
+        byte[] data = Data(3 * MiB, 5);
+        string path = Path.Combine(_dir, "-n 'odd' name.bin");
+        await File.WriteAllBytesAsync(path, data);
+
+        var r = await RemoteHasher.ComputeAsync(_sftp, path, MiB + 3, Timeout());
+
+        Assert.That(r.Sha256Hex, Is.EqualTo(Convert.ToHexStringLower(SHA256.HashData(data.AsSpan(0, MiB + 3)))));
+    }
+
+    [Test]
     public async Task AbandonedMidWay_ClosesQuietly_AndTheConnectionStaysUsable()
     {
         string path = Path.Combine(_dir, "abandoned.bin");
