@@ -187,7 +187,7 @@ public static class SftpFileTransfer
             }
 
             // The server hashes its file while we download it (the file is complete already), so verifying adds
-            // little at the end. Exactly the bytes we will read: a file that grows is caught by the final probe.
+            // little at the end.
             chunk = TransferPlanner.ChunkSize(options.ChunkSize, sftp.MaxReadLength, sftp.Limits is not null);
             long window = sftp.Channel?.Counters.LocalWindow ?? 16 * 1024 * 1024;
             depth = TransferPlanner.Depth(options.RequestsInFlight, window, chunk);
@@ -290,7 +290,7 @@ public static class SftpFileTransfer
     }
 
     /// <summary>
-    /// The remote SHA-256 of the first <paramref name="size"/> bytes, for the verify mode: null for Auto where the
+    /// The remote SHA-256 of the file (of <paramref name="size"/> bytes when it was opened), for the verify mode: null for Auto where the
     /// server offers no way to hash; for Sha256 and ReadBack the lack of one is an error (thrown when awaited).
     /// </summary>
     private static async Task<RemoteHash?> RemoteHashForAsync(SftpClient sftp, string path, long size, VerifyMode mode, CancellationToken ct)
@@ -301,7 +301,10 @@ public static class SftpFileTransfer
             return null;
         }
 
-        return await RemoteHasher.ComputeAsync(sftp, path, size, ct).ConfigureAwait(false);
+        // The whole file, read straight by the hash command: a prefix would need head and a pipe, two more copies
+        // of every byte on the server. A file that grew is caught by the EOF probe before this result is used;
+        // one that changed in place makes the digests differ.
+        return await RemoteHasher.ComputeAsync(sftp, path, null, ct).ConfigureAwait(false);
     }
 
     /// <summary>Stops a background remote hash the failed transfer no longer needs, and observes its end.</summary>
