@@ -25,6 +25,7 @@ internal sealed record Job(string Label, string Client, IReadOnlyList<string> Ex
             // Like for like with the peers, which verify nothing.
             jobs.Add(new Job("NativeSftp 1 segment (verify none)", "nativesftp", ["--verify", "none", "--segments", "1"]));
             jobs.Add(new Job("NativeSftp auto segments (verify auto)", "nativesftp", ["--verify", "auto", "--segments", "auto"]));
+            jobs.Add(new Job("NativeSftp auto segments (verify none)", "nativesftp", ["--verify", "none", "--segments", "auto"]));
             jobs.Add(new Job("NativeSftp 4 segments (verify auto)", "nativesftp", ["--verify", "auto", "--segments", "4"]));
         }
 

@@ -34,8 +34,24 @@ public static class RemoteHasher
     /// <summary>The hash command found on a connection (null: none works), cached per connection.</summary>
     private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<SshConnection, Task<(string? Command, string Why)>> Found = new();
 
-    /// <summary>Whether a SHA-256 can be computed at all (check-file or a working command).</summary>
+    /// <summary>
+    /// Whether a SHA-256 can be computed at all (check-file or a working command). False too when the server would
+    /// not open a session to look just now (its session limit); that answer is not remembered.
+    /// </summary>
     public static async Task<bool> IsAvailableAsync(SftpClient sftp, CancellationToken ct)
+    {
+        try
+        {
+            return await IsAvailableOrBusyAsync(sftp, ct).ConfigureAwait(false);
+        }
+        catch (SshChannelOpenException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>As <see cref="IsAvailableAsync"/>, but a session the server would not open just now is thrown (<see cref="SshChannelOpenException"/>), so a caller that can ask again later does.</summary>
+    internal static async Task<bool> IsAvailableOrBusyAsync(SftpClient sftp, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(sftp);
         if (sftp.Supports(SftpExtensionNames.CheckFileName))
@@ -92,8 +108,25 @@ public static class RemoteHasher
         return new RemoteHash(digest, $"sha256 (remote {command.Split(' ')[0]})");
     }
 
-    internal static Task<(string? Command, string Why)> FindCommandAsync(SshConnection connection, CancellationToken ct) =>
-        Found.GetValue(connection, c => ProbeAsync(c)).WaitAsync(ct);
+    internal static async Task<(string? Command, string Why)> FindCommandAsync(SshConnection connection, CancellationToken ct)
+    {
+        var probe = Found.GetValue(connection, c => ProbeAsync(c));
+        try
+        {
+            return await probe.WaitAsync(ct).ConfigureAwait(false);
+        }
+        catch when (probe.IsFaulted || probe.IsCanceled)
+        {
+            // Only an answer is kept. A probe that could not run (no session to be had just now, a timeout) is
+            // tried again by the next caller instead of deciding for the rest of the connection.
+            if (Found.TryGetValue(connection, out var current) && ReferenceEquals(current, probe))
+            {
+                Found.Remove(connection);
+            }
+
+            throw;
+        }
+    }
 
     /// <summary>Runs once per connection (bounded by <see cref="ProbeTimeout"/> per candidate, not by any one caller's token).</summary>
     private static async Task<(string? Command, string Why)> ProbeAsync(SshConnection connection)
@@ -113,6 +146,12 @@ public static class RemoteHasher
                 }
 
                 reasons.Add($"'{command}' exited {status?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "without a status"}{(stderr.Length > 0 ? ": " + stderr.Trim() : "")}");
+            }
+            catch (SshChannelOpenException)
+            {
+                // No session to be had just now (the server's session limit, say): that says nothing about
+                // whether commands run, so it is not an answer.
+                throw;
             }
             catch (SshChannelException e)
             {

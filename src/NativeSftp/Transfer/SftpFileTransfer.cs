@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Security.Cryptography;
 using Microsoft.Win32.SafeHandles;
+using NativeSftp.Connection;
 using NativeSftp.Sftp;
 using NativeSftp.Sftp.Protocol;
 using NativeSftp.Sftp.Protocol.Extensions;
@@ -83,11 +84,17 @@ public static class SftpFileTransfer
         await using var tracker = new ProgressTracker(progress, size, resumeFrom, options.ProgressInterval, TimeProvider.System,
             () => ProgressTracker.FlowOf(sftp.Channel, () => sftp.RequestsInFlight)) { Attempt = attempt };
         // The server hashes what is acknowledged while the rest is still sending, so verifying adds little at the end.
-        // One segment only: with several it could follow just the first, and its channel would compete with the
-        // segments' sessions for the server's session limit (OpenSSH: MaxSessions 10).
-        await using var streamed = hash is not null && options.Verify is VerifyMode.Auto or VerifyMode.Sha256 && (segments <= 1 || resumeFrom > 0)
+        // One segment only: with several it could follow just the first. Segmented uploads hash afterwards; the
+        // hash command is looked for now, while the data moves, so that costs no round trips at the end.
+        bool remoteHashWanted = hash is not null && options.Verify is VerifyMode.Auto or VerifyMode.Sha256;
+        await using var streamed = remoteHashWanted && (segments <= 1 || resumeFrom > 0)
             ? StreamingRemoteHash.TryStart(sftp, target, resumeFrom)
             : null;
+        if (remoteHashWanted && streamed is null)
+        {
+            PrepareRemoteHash(sftp);
+        }
+
         try
         {
             await using (var watchdog = new StallWatchdog(sftp, tracker, options.StallTimeout, cancellationToken))
@@ -102,7 +109,7 @@ public static class SftpFileTransfer
                     }
                     else
                     {
-                        await UploadSegmentsAsync(sftp, handle, local, size, chunk, depth, segments, hash, tracker, segmentSessions, watchdog.Token).ConfigureAwait(false);
+                        segments = await UploadSegmentsAsync(sftp, handle, local, size, chunk, depth, segments, hash, tracker, segmentSessions, watchdog.Token).ConfigureAwait(false);
                     }
                 }
                 catch (Exception e) when (watchdog.Diagnosis is { } diagnosis)
@@ -195,13 +202,13 @@ public static class SftpFileTransfer
                 ? 1
                 : TransferPlanner.Segments(options.Segments, size, window, await MeasureRoundTripAsync(sftp, cancellationToken).ConfigureAwait(false));
 
-            // Only with one segment and the exec path: check-file would queue on the session the READs use (a
-            // server that answers in order would hold every READ behind it), and with segments the hash channel
-            // would compete with their sessions for the server's session limit. Otherwise it runs afterwards.
-            bool overlap = (segments <= 1 || resumeFrom > 0) && !sftp.Supports(SftpExtensionNames.CheckFileName);
+            // Only on the exec path: check-file would queue on the session the READs use (a server that answers in
+            // order would hold every READ behind it), so it runs afterwards. With segments the hash channel takes
+            // one of the server's sessions; a segment refused one hands its range to the main session.
+            bool overlap = !sftp.Supports(SftpExtensionNames.CheckFileName);
             if (overlap && options.Verify is VerifyMode.Auto or VerifyMode.Sha256 or VerifyMode.ReadBack)
             {
-                remoteHash = RemoteHashForAsync(sftp, remotePath, size, options.Verify, stopRemoteHash.Token);
+                remoteHash = RemoteHashForAsync(sftp, remotePath, size, options.Verify, overlapped: true, stopRemoteHash.Token);
             }
             else if (options.Verify is VerifyMode.Auto or VerifyMode.Sha256 or VerifyMode.ReadBack)
             {
@@ -233,7 +240,7 @@ public static class SftpFileTransfer
                         }
                         else
                         {
-                            await DownloadSegmentsAsync(sftp, remotePath, file.SafeFileHandle, size, chunk, depth, segments, tracker, segmentSessions, watchdog.Token).ConfigureAwait(false);
+                            segments = await DownloadSegmentsAsync(sftp, handle, file.SafeFileHandle, size, chunk, depth, segments, tracker, segmentSessions, watchdog.Token).ConfigureAwait(false);
                             if (hash is not null)
                             {
                                 await HashFileAsync(file.SafeFileHandle, size, hash, cancellationToken).ConfigureAwait(false);
@@ -266,8 +273,11 @@ public static class SftpFileTransfer
             digest = hash is null ? null : Convert.ToHexStringLower(hash.GetHashAndReset());
             tracker.Phase = TransferPhase.Verifying;
             tracker.Report();
-            remoteHash ??= RemoteHashForAsync(sftp, remotePath, size, options.Verify, stopRemoteHash.Token);
-            string method = await VerifyDownloadAsync(remotePath, temp, size, digest, options.Verify, remoteHash, cancellationToken).ConfigureAwait(false);
+            var remote = remoteHash is null
+                ? RemoteHashForAsync(sftp, remotePath, size, options.Verify, overlapped: false, stopRemoteHash.Token)
+                : OverlappedOrNowAsync(remoteHash, sftp, remotePath, size, options.Verify, stopRemoteHash.Token);
+            remoteHash = remote;
+            string method = await VerifyDownloadAsync(remotePath, temp, size, digest, options.Verify, remote, cancellationToken).ConfigureAwait(false);
             if (options.UseTemporaryName)
             {
                 File.Move(temp, localPath, overwrite: true);
@@ -293,10 +303,16 @@ public static class SftpFileTransfer
     /// The remote SHA-256 of the file (of <paramref name="size"/> bytes when it was opened), for the verify mode: null for Auto where the
     /// server offers no way to hash; for Sha256 and ReadBack the lack of one is an error (thrown when awaited).
     /// </summary>
-    private static async Task<RemoteHash?> RemoteHashForAsync(SftpClient sftp, string path, long size, VerifyMode mode, CancellationToken ct)
+    private static async Task<RemoteHash?> RemoteHashForAsync(SftpClient sftp, string path, long size, VerifyMode mode, bool overlapped, CancellationToken ct)
     {
         await Task.Yield();
-        if (mode == VerifyMode.Auto && !await RemoteHasher.IsAvailableAsync(sftp, ct).ConfigureAwait(false))
+        // Overlapped, a session the server would not open (the segments hold them all) is thrown, and the caller
+        // asks again after the transfer; afterwards it means no hash command can be run, as for an account without
+        // a shell.
+        bool available = overlapped
+            ? await RemoteHasher.IsAvailableOrBusyAsync(sftp, ct).ConfigureAwait(false)
+            : await RemoteHasher.IsAvailableAsync(sftp, ct).ConfigureAwait(false);
+        if (mode == VerifyMode.Auto && !available)
         {
             return null;
         }
@@ -305,6 +321,45 @@ public static class SftpFileTransfer
         // of every byte on the server. A file that grew is caught by the EOF probe before this result is used;
         // one that changed in place makes the digests differ.
         return await RemoteHasher.ComputeAsync(sftp, path, null, ct).ConfigureAwait(false);
+    }
+
+    /// <summary>The overlapped remote hash, or, when the server had no session for it during the transfer, the same computed now.</summary>
+    private static async Task<RemoteHash?> OverlappedOrNowAsync(Task<RemoteHash?> overlapped, SftpClient sftp, string path, long size, VerifyMode mode, CancellationToken ct)
+    {
+        try
+        {
+            return await overlapped.WaitAsync(ct).ConfigureAwait(false);
+        }
+        catch (SshChannelOpenException) when (!ct.IsCancellationRequested)
+        {
+            return await RemoteHashForAsync(sftp, path, size, mode, overlapped: false, ct).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// Starts looking for the server's hash command (an exec round trip or more, cached per connection) in the
+    /// background, so the verification after the transfer does not wait for it. Its outcome is awaited, and any
+    /// failure reported, by the verification itself.
+    /// </summary>
+    private static void PrepareRemoteHash(SftpClient sftp)
+    {
+        if (sftp.Connection is not null && !sftp.Supports(SftpExtensionNames.CheckFileName))
+        {
+            _ = PrepareAsync();
+        }
+
+        async Task PrepareAsync()
+        {
+            try
+            {
+                await RemoteHasher.IsAvailableAsync(sftp, CancellationToken.None).ConfigureAwait(false);
+            }
+#pragma warning disable CA1031 // Only a head start: the verification asks again and gets the same cached outcome, failure included.
+            catch (Exception)
+#pragma warning restore CA1031
+            {
+            }
+        }
     }
 
     /// <summary>Stops a background remote hash the failed transfer no longer needs, and observes its end.</summary>
@@ -338,7 +393,8 @@ public static class SftpFileTransfer
             Algorithms = sftp.Connection?.Transport.Algorithms,
         };
 
-    private static async Task UploadSegmentsAsync(SftpClient sftp, SftpFileHandle handle, SafeFileHandle local, long size, int chunk, int depth, int segments,
+    /// <summary>Uploads the file in parallel segments; returns how many sessions carried data.</summary>
+    private static async Task<int> UploadSegmentsAsync(SftpClient sftp, SftpFileHandle handle, SafeFileHandle local, long size, int chunk, int depth, int segments,
         IncrementalHash? hash, ProgressTracker tracker, SessionFactory? factory, CancellationToken cancellationToken)
     {
         var ranges = TransferPlanner.Split(size, segments, chunk);
@@ -349,23 +405,24 @@ public static class SftpFileTransfer
         // Every extra session opens at once (each costs a few round trips) and its segment starts as soon as it is
         // ready; the first segment starts on the main session straight away.
         var opening = OpenExtraSessions(sftp, ranges.Length - 1, factory, ct);
+        var orphaned = NewDecisions(ranges.Length - 1);
         try
         {
             // Segments run out of order, so the whole-file hash comes from a sequential read alongside (the page
             // cache usually serves it).
-            var hashing = hash is null ? Task.CompletedTask : HashFileAsync(local, size, hash, ct);
-            var work = new List<Task>
-            {
-                new PipelinedUpload(sftp, handle, local, chunk, depth, null, tracker).RunAsync(ranges[0].Start, ranges[0].End, ct),
-            };
+            var work = new List<Task> { hash is null ? Task.CompletedTask : HashFileAsync(local, size, hash, ct) };
             for (int i = 1; i < ranges.Length; i++)
             {
                 var session = opening[i - 1];
+                var decided = orphaned[i - 1];
                 var (start, end) = ranges[i];
                 work.Add(Task.Run(async () =>
                 {
-                    var s = (await session.ConfigureAwait(false)).Sftp;
-                    var h = await s.OpenAsync(handle.Path, SftpOpenFlags.Write, null, ct).ConfigureAwait(false);
+                    if (await SegmentSessionAsync(session, s => s.OpenAsync(handle.Path, SftpOpenFlags.Write, null, ct), decided).ConfigureAwait(false) is not var (s, h))
+                    {
+                        return;
+                    }
+
                     try
                     {
                         await new PipelinedUpload(s, h, local, chunk, depth, null, tracker).RunAsync(start, end, ct).ConfigureAwait(false);
@@ -380,8 +437,20 @@ public static class SftpFileTransfer
                 }, ct));
             }
 
-            work.Add(hashing);
+            // The main session: the first range, then any range whose own session could not be had.
+            work.Add(Task.Run(async () =>
+            {
+                await new PipelinedUpload(sftp, handle, local, chunk, depth, null, tracker).RunAsync(ranges[0].Start, ranges[0].End, ct).ConfigureAwait(false);
+                for (int i = 1; i < ranges.Length; i++)
+                {
+                    if (await orphaned[i - 1].Task.ConfigureAwait(false))
+                    {
+                        await new PipelinedUpload(sftp, handle, local, chunk, depth, null, tracker).RunAsync(ranges[i].Start, ranges[i].End, ct).ConfigureAwait(false);
+                    }
+                }
+            }, ct));
             await WhenAllFirstErrorAsync(work, abort).ConfigureAwait(false);
+            return ranges.Length - orphaned.Count(d => d.Task.Result);
         }
         finally
         {
@@ -389,24 +458,30 @@ public static class SftpFileTransfer
         }
     }
 
-    private static async Task DownloadSegmentsAsync(SftpClient sftp, string remotePath, SafeFileHandle local, long size, int chunk, int depth, int segments,
+    /// <summary>Downloads the file in parallel segments; returns how many sessions carried data.</summary>
+    private static async Task<int> DownloadSegmentsAsync(SftpClient sftp, SftpFileHandle handle, SafeFileHandle local, long size, int chunk, int depth, int segments,
         ProgressTracker tracker, SessionFactory? factory, CancellationToken cancellationToken)
     {
         var ranges = TransferPlanner.Split(size, segments, chunk);
         using var abort = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var ct = abort.Token;
         var opening = OpenExtraSessions(sftp, ranges.Length, factory, ct);
+        var orphaned = NewDecisions(ranges.Length);
         try
         {
             var work = new List<Task>();
             for (int i = 0; i < ranges.Length; i++)
             {
                 var session = opening[i];
+                var decided = orphaned[i];
                 var (start, end) = ranges[i];
                 work.Add(Task.Run(async () =>
                 {
-                    var s = (await session.ConfigureAwait(false)).Sftp;
-                    var h = await s.OpenAsync(remotePath, SftpOpenFlags.Read, null, ct).ConfigureAwait(false);
+                    if (await SegmentSessionAsync(session, s => s.OpenAsync(handle.Path, SftpOpenFlags.Read, null, ct), decided).ConfigureAwait(false) is not var (s, h))
+                    {
+                        return;
+                    }
+
                     try
                     {
                         await new PipelinedDownload(s, h, local, chunk, depth, null, tracker).RunAsync(start, end, ct).ConfigureAwait(false);
@@ -421,11 +496,55 @@ public static class SftpFileTransfer
                 }, ct));
             }
 
+            // The main session (its handle is open for reading) takes any range whose own session could not be had.
+            work.Add(Task.Run(async () =>
+            {
+                for (int i = 0; i < ranges.Length; i++)
+                {
+                    if (await orphaned[i].Task.ConfigureAwait(false))
+                    {
+                        await new PipelinedDownload(sftp, handle, local, chunk, depth, null, tracker).RunAsync(ranges[i].Start, ranges[i].End, ct).ConfigureAwait(false);
+                    }
+                }
+            }, ct));
             await WhenAllFirstErrorAsync(work, abort).ConfigureAwait(false);
+            int given = orphaned.Count(d => d.Task.Result);
+            return ranges.Length - given + (given > 0 ? 1 : 0);
         }
         finally
         {
             await DisposeSessionsAsync(opening).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Per segment: true once it gave its range up to the main session, false once it got its own session.</summary>
+    private static TaskCompletionSource<bool>[] NewDecisions(int count) =>
+        Enumerable.Range(0, count).Select(_ => new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously)).ToArray();
+
+    /// <summary>
+    /// A segment's session and its own handle on the file, or null when either could not be had: the server's
+    /// session limit (OpenSSH's MaxSessions, 10 by default), a refused subsystem, a separate connection refused
+    /// (MaxStartups), a limit on open files. The segment's range then goes to the main session, so such a server
+    /// still gets the whole file, with less parallelism. <paramref name="orphaned"/> says which, whatever happens
+    /// (a cancellation propagates, and leaves the range to the main session, which is being cancelled too).
+    /// </summary>
+    private static async Task<(SftpClient Sftp, SftpFileHandle Handle)?> SegmentSessionAsync(Task<(SftpClient Sftp, IAsyncDisposable? Owner)> opening,
+        Func<SftpClient, Task<SftpFileHandle>> open, TaskCompletionSource<bool> orphaned)
+    {
+        (SftpClient, SftpFileHandle)? got = null;
+        try
+        {
+            var session = (await opening.ConfigureAwait(false)).Sftp;
+            got = (session, await open(session).ConfigureAwait(false));
+            return got;
+        }
+        catch (SshException)
+        {
+            return null;
+        }
+        finally
+        {
+            orphaned.TrySetResult(got is null);
         }
     }
 

@@ -32,4 +32,62 @@ public class SegmentConnectionTests
         int logins = Regex.Matches(sshd.ReadLog(), "Accepted publickey").Count;
         Assert.That(logins, Is.GreaterThanOrEqualTo(6));
     }
+
+    /// <summary>
+    /// A server that allows fewer sessions than segments (OpenSSH's MaxSessions; 10 by default, 2 here: the main
+    /// SFTP session and one more): the refused segments' ranges go to the main session, and the file arrives whole
+    /// and verified.
+    /// </summary>
+    [Test]
+    public async Task AServerThatAllowsFewerSessions_StillGetsTheWholeFile_OnTheSessionsItAllows()
+    {
+        using var cts = new CancellationTokenSource(TimeSpan.FromMinutes(2));
+        await using var sshd = await SshdServer.StartAsync(o => o.ConfigLines.Add("MaxSessions 2"));
+        await using var ssh = await SshClient.ConnectAsync(TestClients.Options(sshd), cts.Token);
+        await using var sftp = await ssh.OpenSftpAsync(cts.Token);
+        string local = Path.Combine(sshd.Directory, "src.bin");
+        byte[] data = RandomNumberGenerator.GetBytes((40 << 20) + 123);
+        await File.WriteAllBytesAsync(local, data, cts.Token);
+        var options = new TransferOptions { Segments = 4 };
+
+        var up = await sftp.UploadFileAsync(local, sshd.Directory + "/up.bin", options, null, cts.Token);
+
+        Assert.That(await File.ReadAllBytesAsync(sshd.Directory + "/up.bin", cts.Token), Is.EqualTo(data));
+        // The one extra session goes to a segment or to the hash command's lookup, whichever asks first.
+        Assert.That(up.Segments, Is.InRange(1, 2), "the main session, and the one extra session the server allowed if a segment got it");
+        Assert.That(up.VerifyMethod, Is.EqualTo("sha256 (remote openssl)"), "the hash after the transfer gets a session once the segments' are closed");
+
+        string back = Path.Combine(sshd.Directory, "down.bin");
+        var down = await sftp.DownloadFileAsync(sshd.Directory + "/up.bin", back, options, null, cts.Token);
+
+        Assert.That(await File.ReadAllBytesAsync(back, cts.Token), Is.EqualTo(data));
+        Assert.That(down.Segments, Is.InRange(1, 2), "the main session for the refused ranges, and the one extra session if a segment got it before the hash");
+        Assert.That(down.VerifyMethod, Is.EqualTo("sha256 (remote openssl)"));
+        Assert.That(sshd.ReadLog(), Does.Contain("no more sessions"), "sshd did refuse sessions");
+    }
+
+    /// <summary>
+    /// A server that allows one session per connection (MaxSessions 1): no exec channel can ever open beside the SFTP
+    /// session, so Auto verifies the size and says why the hash was not done; the transfer itself is unharmed.
+    /// </summary>
+    [Test]
+    public async Task AServerThatAllowsOneSession_VerifiesBySize_AndSaysSo()
+    {
+        using var cts = new CancellationTokenSource(TimeSpan.FromMinutes(2));
+        await using var sshd = await SshdServer.StartAsync(o => o.ConfigLines.Add("MaxSessions 1"));
+        await using var ssh = await SshClient.ConnectAsync(TestClients.Options(sshd), cts.Token);
+        await using var sftp = await ssh.OpenSftpAsync(cts.Token);
+        string local = Path.Combine(sshd.Directory, "src.bin");
+        byte[] data = RandomNumberGenerator.GetBytes((20 << 20) + 5);
+        await File.WriteAllBytesAsync(local, data, cts.Token);
+
+        var up = await sftp.UploadFileAsync(local, sshd.Directory + "/up.bin", null, null, cts.Token);
+        var down = await sftp.DownloadFileAsync(sshd.Directory + "/up.bin", Path.Combine(sshd.Directory, "down.bin"), null, null, cts.Token);
+
+        Assert.That(await File.ReadAllBytesAsync(sshd.Directory + "/up.bin", cts.Token), Is.EqualTo(data));
+        Assert.That(await File.ReadAllBytesAsync(Path.Combine(sshd.Directory, "down.bin"), cts.Token), Is.EqualTo(data));
+        Assert.That(up.VerifyMethod, Is.EqualTo("size (no remote hash available)"));
+        Assert.That(down.VerifyMethod, Is.EqualTo("size (no remote hash available)"));
+        Assert.That(up.Sha256, Is.EqualTo(down.Sha256), "the digests of what was sent and what came back still agree");
+    }
 }
