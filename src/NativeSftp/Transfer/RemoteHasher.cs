@@ -110,7 +110,12 @@ public static class RemoteHasher
 
     internal static async Task<(string? Command, string Why)> FindCommandAsync(SshConnection connection, CancellationToken ct)
     {
-        var probe = Found.GetValue(connection, c => ProbeAsync(c));
+        Task<(string? Command, string Why)> probe;
+        lock (Found)
+        {
+            probe = Found.GetValue(connection, c => ProbeAsync(c));
+        }
+
         try
         {
             return await probe.WaitAsync(ct).ConfigureAwait(false);
@@ -118,10 +123,14 @@ public static class RemoteHasher
         catch when (probe.IsFaulted || probe.IsCanceled)
         {
             // Only an answer is kept. A probe that could not run (no session to be had just now, a timeout) is
-            // tried again by the next caller instead of deciding for the rest of the connection.
-            if (Found.TryGetValue(connection, out var current) && ReferenceEquals(current, probe))
+            // tried again by the next caller instead of deciding for the rest of the connection. Under the lock,
+            // so a newer probe another caller started is never the one removed.
+            lock (Found)
             {
-                Found.Remove(connection);
+                if (Found.TryGetValue(connection, out var current) && ReferenceEquals(current, probe))
+                {
+                    Found.Remove(connection);
+                }
             }
 
             throw;

@@ -311,7 +311,7 @@ public static class SftpFileTransfer
         // a shell.
         bool available = overlapped
             ? await RemoteHasher.IsAvailableOrBusyAsync(sftp, ct).ConfigureAwait(false)
-            : await RemoteHasher.IsAvailableAsync(sftp, ct).ConfigureAwait(false);
+            : await HashAvailableAfterTransferAsync(sftp, ct).ConfigureAwait(false);
         if (mode == VerifyMode.Auto && !available)
         {
             return null;
@@ -320,7 +320,46 @@ public static class SftpFileTransfer
         // The whole file, read straight by the hash command: a prefix would need head and a pipe, two more copies
         // of every byte on the server. A file that grew is caught by the EOF probe before this result is used;
         // one that changed in place makes the digests differ.
-        return await RemoteHasher.ComputeAsync(sftp, path, null, ct).ConfigureAwait(false);
+        return overlapped
+            ? await RemoteHasher.ComputeAsync(sftp, path, null, ct).ConfigureAwait(false)
+            : await WhileNoSessionAsync(() => RemoteHasher.ComputeAsync(sftp, path, null, ct), ct).ConfigureAwait(false);
+    }
+
+    /// <summary>Tries after a refused session: sshd frees a session's slot only when its sftp-server has exited, a moment after it answered our close.</summary>
+    private const int SessionRetries = 6;
+
+    private static readonly TimeSpan SessionRetryDelay = TimeSpan.FromMilliseconds(250);
+
+    /// <summary>
+    /// Runs <paramref name="attempt"/>, again after a short wait while the server refuses a session (the segments'
+    /// sessions may still be closing on its side); after that the refusal is the answer.
+    /// </summary>
+    private static async Task<T> WhileNoSessionAsync<T>(Func<Task<T>> attempt, CancellationToken ct)
+    {
+        for (int i = 1; ; i++)
+        {
+            try
+            {
+                return await attempt().ConfigureAwait(false);
+            }
+            catch (SshChannelOpenException) when (i < SessionRetries)
+            {
+                await Task.Delay(SessionRetryDelay, ct).ConfigureAwait(false);
+            }
+        }
+    }
+
+    /// <summary>Whether the server can hash, after a transfer: a refused session is asked again for a moment, then taken as "no".</summary>
+    private static async Task<bool> HashAvailableAfterTransferAsync(SftpClient sftp, CancellationToken ct)
+    {
+        try
+        {
+            return await WhileNoSessionAsync(() => RemoteHasher.IsAvailableOrBusyAsync(sftp, ct), ct).ConfigureAwait(false);
+        }
+        catch (SshChannelOpenException)
+        {
+            return false;
+        }
     }
 
     /// <summary>The overlapped remote hash, or, when the server had no session for it during the transfer, the same computed now.</summary>
@@ -434,7 +473,7 @@ public static class SftpFileTransfer
                     }
 
                     await s.CloseAsync(h, ct).ConfigureAwait(false);
-                }, ct));
+                }));
             }
 
             // The main session: the first range, then any range whose own session could not be had.
@@ -443,7 +482,7 @@ public static class SftpFileTransfer
                 await new PipelinedUpload(sftp, handle, local, chunk, depth, null, tracker).RunAsync(ranges[0].Start, ranges[0].End, ct).ConfigureAwait(false);
                 for (int i = 1; i < ranges.Length; i++)
                 {
-                    if (await orphaned[i - 1].Task.ConfigureAwait(false))
+                    if (await orphaned[i - 1].Task.WaitAsync(ct).ConfigureAwait(false))
                     {
                         await new PipelinedUpload(sftp, handle, local, chunk, depth, null, tracker).RunAsync(ranges[i].Start, ranges[i].End, ct).ConfigureAwait(false);
                     }
@@ -493,7 +532,7 @@ public static class SftpFileTransfer
                     }
 
                     await s.CloseAsync(h, ct).ConfigureAwait(false);
-                }, ct));
+                }));
             }
 
             // The main session (its handle is open for reading) takes any range whose own session could not be had.
@@ -501,7 +540,7 @@ public static class SftpFileTransfer
             {
                 for (int i = 0; i < ranges.Length; i++)
                 {
-                    if (await orphaned[i].Task.ConfigureAwait(false))
+                    if (await orphaned[i].Task.WaitAsync(ct).ConfigureAwait(false))
                     {
                         await new PipelinedDownload(sftp, handle, local, chunk, depth, null, tracker).RunAsync(ranges[i].Start, ranges[i].End, ct).ConfigureAwait(false);
                     }
@@ -517,7 +556,11 @@ public static class SftpFileTransfer
         }
     }
 
-    /// <summary>Per segment: true once it gave its range up to the main session, false once it got its own session.</summary>
+    /// <summary>
+    /// Per segment: true once it gave its range up to the main session, false once it got its own session. Set on
+    /// every path (the segment tasks are started without a token, so a cancellation cannot skip the code that sets
+    /// it; the main session waits on it with the token).
+    /// </summary>
     private static TaskCompletionSource<bool>[] NewDecisions(int count) =>
         Enumerable.Range(0, count).Select(_ => new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously)).ToArray();
 
@@ -538,8 +581,10 @@ public static class SftpFileTransfer
             got = (session, await open(session).ConfigureAwait(false));
             return got;
         }
-        catch (SshException)
+        catch (SshException e) when (e is not (HostKeyVerificationException or SshAuthenticationException))
         {
+            // Not a host key or login problem on a separate connection: those are refusals to be reported, not
+            // capacity to do without.
             return null;
         }
         finally
@@ -729,14 +774,14 @@ public static class SftpFileTransfer
         {
             remote = new RemoteHash(await ReadBackHashAsync(sftp, path, ct).ConfigureAwait(false), "sha256 (read-back)");
         }
-        else if (mode == VerifyMode.Sha256 || await RemoteHasher.IsAvailableAsync(sftp, ct).ConfigureAwait(false))
+        else if (mode == VerifyMode.Sha256 || await HashAvailableAfterTransferAsync(sftp, ct).ConfigureAwait(false))
         {
             if (streamed is not null && await StreamedAgreesAsync(streamed, size, digest, ct).ConfigureAwait(false) is { } method)
             {
                 return method;
             }
 
-            remote = await RemoteHasher.ComputeAsync(sftp, path, null, ct).ConfigureAwait(false);
+            remote = await WhileNoSessionAsync(() => RemoteHasher.ComputeAsync(sftp, path, null, ct), ct).ConfigureAwait(false);
         }
 
         if (remote is null)

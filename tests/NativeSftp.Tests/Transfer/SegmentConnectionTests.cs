@@ -90,4 +90,33 @@ public class SegmentConnectionTests
         Assert.That(down.VerifyMethod, Is.EqualTo("size (no remote hash available)"));
         Assert.That(up.Sha256, Is.EqualTo(down.Sha256), "the digests of what was sent and what came back still agree");
     }
+
+    /// <summary>
+    /// Segment sessions that never open (a separate connection that hangs until the deadline): cancelling the
+    /// transfer ends it promptly and loudly, with no part left waiting on a segment that never decided.
+    /// </summary>
+    [Test]
+    public async Task CancellingWhileSegmentSessionsAreStillOpening_EndsPromptlyAndLoudly()
+    {
+        using var deadline = new CancellationTokenSource(TimeSpan.FromMinutes(2));
+        await using var sshd = await SshdServer.StartAsync();
+        await using var ssh = await SshClient.ConnectAsync(TestClients.Options(sshd), deadline.Token);
+        await using var sftp = await ssh.OpenSftpAsync(deadline.Token);
+        string local = Path.Combine(sshd.Directory, "src.bin");
+        await File.WriteAllBytesAsync(local, RandomNumberGenerator.GetBytes(40 << 20), deadline.Token);
+        SftpFileTransfer.SessionFactory never = async ct =>
+        {
+            await Task.Delay(Timeout.Infinite, ct);
+            throw new InvalidOperationException("not reached");
+        };
+        using var cancel = new CancellationTokenSource(TimeSpan.FromSeconds(1));
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+
+        var e = Assert.CatchAsync(() => SftpFileTransfer.UploadCoreAsync(sftp, local, sshd.Directory + "/up.bin",
+            new TransferOptions { Segments = 4 }, null, 0, 1, never, cancel.Token));
+
+        Assert.That(e, Is.InstanceOf<OperationCanceledException>().Or.InstanceOf<TransferException>(), e!.ToString());
+        Assert.That(clock.Elapsed, Is.LessThan(TimeSpan.FromSeconds(30)), "ended by the cancellation, not by a timeout");
+        Assert.That(File.Exists(sshd.Directory + "/up.bin"), Is.False, "nothing under the final name");
+    }
 }
