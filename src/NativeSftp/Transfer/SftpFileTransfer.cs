@@ -240,6 +240,7 @@ public static class SftpFileTransfer
                         }
                         else
                         {
+                            depth = TransferPlanner.DownloadSegmentDepth(options.RequestsInFlight, depth, segments, chunk);
                             segments = await DownloadSegmentsAsync(sftp, handle, file.SafeFileHandle, size, chunk, depth, segments, tracker, segmentSessions, watchdog.Token).ConfigureAwait(false);
                             if (hash is not null)
                             {

@@ -51,6 +51,25 @@ internal static class TransferPlanner
         return (int)Math.Clamp(d, MinDepth, MaxDepth);
     }
 
+    /// <summary>Bytes a segmented download keeps in flight over all its segments together (their buffers are the memory it needs).</summary>
+    public const long MaxDownloadBytesInFlight = 32L * 1024 * 1024;
+
+    /// <summary>
+    /// Requests in flight per download segment: the one-channel depth, but together no more than
+    /// <see cref="MaxDownloadBytesInFlight"/> (at least 2 each), so more segments do not mean more memory. An explicit
+    /// <paramref name="requested"/> is taken as it is.
+    /// </summary>
+    public static int DownloadSegmentDepth(int? requested, int depth, int segments, int chunk)
+    {
+        if (requested is not null || segments <= 1)
+        {
+            return depth;
+        }
+
+        long share = MaxDownloadBytesInFlight / segments / chunk;
+        return (int)Math.Clamp(share, MinDepth, depth);
+    }
+
     /// <summary>
     /// One channel moves at most window ÷ round trip; enough segments to reach <see cref="TargetBytesPerSecond"/>,
     /// no more than the file can give each <see cref="MinSegmentSize"/>.
