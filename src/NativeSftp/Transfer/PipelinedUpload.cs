@@ -42,26 +42,40 @@ internal sealed class PipelinedUpload
 
     public AckTracker? Tracker { get; private set; }
 
-    public async Task RunAsync(long start, long end, CancellationToken cancellationToken)
+    /// <summary>Chunks written by this uploader (with a shared cursor, its share of the work).</summary>
+    public int ChunksSent { get; private set; }
+
+    /// <summary>Uploads [start, end) alone, hashing as it reads when a hash was given.</summary>
+    public Task RunAsync(long start, long end, CancellationToken cancellationToken) =>
+        RunCoreAsync(new ChunkCursor(new AckTracker(start, _onAcknowledged), start, end, _chunk), cancellationToken);
+
+    /// <summary>
+    /// Uploads chunks taken from <paramref name="cursor"/>, which other uploaders on other sessions may share. The
+    /// streaming hash needs the chunks in order, so it is only for a cursor of one's own.
+    /// </summary>
+    public Task RunAsync(ChunkCursor cursor, CancellationToken cancellationToken) =>
+        _hash is null
+            ? RunCoreAsync(cursor, cancellationToken)
+            : throw new InvalidOperationException("a streaming hash needs the chunks in order: it cannot be used with a shared cursor");
+
+    private async Task RunCoreAsync(ChunkCursor cursor, CancellationToken cancellationToken)
     {
-        var tracker = new AckTracker(start, _onAcknowledged);
+        var tracker = cursor.Tracker;
         Tracker = tracker;
         using var slots = new SemaphoreSlim(_depth, _depth);
         var outstanding = new List<Task>(_depth * 2);
         int header = SftpClient.WriteHeaderSize(_remote);
-        long offset = start;
         try
         {
-            while (offset < end && Volatile.Read(ref _failure) is null)
+            while (Volatile.Read(ref _failure) is null)
             {
                 await slots.WaitAsync(cancellationToken).ConfigureAwait(false);
-                if (Volatile.Read(ref _failure) is not null)
+                if (Volatile.Read(ref _failure) is not null || !cursor.TryTake(out long offset, out int n, out object token))
                 {
                     slots.Release();
                     break;
                 }
 
-                int n = (int)Math.Min(_chunk, end - offset);
                 byte[] buffer = ArrayPool<byte>.Shared.Rent(header + n);
                 try
                 {
@@ -75,9 +89,8 @@ internal sealed class PipelinedUpload
                 }
 
                 _hash?.AppendData(buffer, header, n);
-                object token = tracker.Issue(offset, n);
                 outstanding.Add(WriteOneAsync(tracker, token, offset, buffer, n, slots, cancellationToken));
-                offset += n;
+                ChunksSent++;
                 if (outstanding.Count >= _depth * 2)
                 {
                     outstanding.RemoveAll(t => t.IsCompleted);

@@ -84,16 +84,11 @@ public static class SftpFileTransfer
         await using var tracker = new ProgressTracker(progress, size, resumeFrom, options.ProgressInterval, TimeProvider.System,
             () => ProgressTracker.FlowOf(sftp.Channel, () => sftp.RequestsInFlight)) { Attempt = attempt };
         // The server hashes what is acknowledged while the rest is still sending, so verifying adds little at the end.
-        // One segment only: with several it could follow just the first. Segmented uploads hash afterwards; the
-        // hash command is looked for now, while the data moves, so that costs no round trips at the end.
-        bool remoteHashWanted = hash is not null && options.Verify is VerifyMode.Auto or VerifyMode.Sha256;
-        await using var streamed = remoteHashWanted && (segments <= 1 || resumeFrom > 0)
+        // With segments too: they write the file front to back together (ChunkCursor), so it follows their shared
+        // acknowledged prefix.
+        await using var streamed = hash is not null && options.Verify is VerifyMode.Auto or VerifyMode.Sha256
             ? StreamingRemoteHash.TryStart(sftp, target, resumeFrom)
             : null;
-        if (remoteHashWanted && streamed is null)
-        {
-            PrepareRemoteHash(sftp);
-        }
 
         try
         {
@@ -109,7 +104,7 @@ public static class SftpFileTransfer
                     }
                     else
                     {
-                        segments = await UploadSegmentsAsync(sftp, handle, local, size, chunk, depth, segments, hash, tracker, segmentSessions, watchdog.Token).ConfigureAwait(false);
+                        segments = await UploadSegmentsAsync(sftp, handle, local, size, chunk, depth, segments, hash, tracker, segmentSessions, streamed, watchdog.Token).ConfigureAwait(false);
                     }
                 }
                 catch (Exception e) when (watchdog.Diagnosis is { } diagnosis)
@@ -376,32 +371,6 @@ public static class SftpFileTransfer
         }
     }
 
-    /// <summary>
-    /// Starts looking for the server's hash command (an exec round trip or more, cached per connection) in the
-    /// background, so the verification after the transfer does not wait for it. Its outcome is awaited, and any
-    /// failure reported, by the verification itself.
-    /// </summary>
-    private static void PrepareRemoteHash(SftpClient sftp)
-    {
-        if (sftp.Connection is not null && !sftp.Supports(SftpExtensionNames.CheckFileName))
-        {
-            _ = PrepareAsync();
-        }
-
-        async Task PrepareAsync()
-        {
-            try
-            {
-                await RemoteHasher.IsAvailableAsync(sftp, CancellationToken.None).ConfigureAwait(false);
-            }
-#pragma warning disable CA1031 // Only a head start: the verification asks again and gets the same cached outcome, failure included.
-            catch (Exception)
-#pragma warning restore CA1031
-            {
-            }
-        }
-    }
-
     /// <summary>Stops a background remote hash the failed transfer no longer needs, and observes its end.</summary>
     private static async Task AbandonAsync(Task task, CancellationTokenSource stop)
     {
@@ -433,39 +402,50 @@ public static class SftpFileTransfer
             Algorithms = sftp.Connection?.Transport.Algorithms,
         };
 
-    /// <summary>Uploads the file in parallel segments; returns how many sessions carried data.</summary>
+    /// <summary>
+    /// Uploads the file over several sessions at once; returns how many carried data. They share one cursor: each
+    /// takes the next chunk in file order when it has a free slot, so the file is written front to back by all of
+    /// them together and its acknowledged prefix grows steadily (the streamed hash follows it, a resume starts from
+    /// it). A session the server refuses (its session limit, a refused connection) just does not join.
+    /// </summary>
     private static async Task<int> UploadSegmentsAsync(SftpClient sftp, SftpFileHandle handle, SafeFileHandle local, long size, int chunk, int depth, int segments,
-        IncrementalHash? hash, ProgressTracker tracker, SessionFactory? factory, CancellationToken cancellationToken)
+        IncrementalHash? hash, ProgressTracker tracker, SessionFactory? factory, StreamingRemoteHash? streamed, CancellationToken cancellationToken)
     {
-        var ranges = TransferPlanner.Split(size, segments, chunk);
-        // The first failure stops the other segments too, instead of letting them finish ranges that will be sent
-        // again anyway.
+        // The first failure stops the other sessions too.
         using var abort = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var ct = abort.Token;
-        // Every extra session opens at once (each costs a few round trips) and its segment starts as soon as it is
-        // ready; the first segment starts on the main session straight away.
-        var opening = OpenExtraSessions(sftp, ranges.Length - 1, factory, ct);
-        var orphaned = NewDecisions(ranges.Length - 1);
+        var cursor = new ChunkCursor(new AckTracker(0, streamed is null ? null : streamed.Advance), 0, size, chunk);
+        // Every extra session opens at once (each costs a few round trips) and joins as soon as it is ready; the
+        // main session starts straight away.
+        var opening = OpenExtraSessions(sftp, segments - 1, factory, ct);
+        var uploaders = new List<PipelinedUpload>();
         try
         {
-            // Segments run out of order, so the whole-file hash comes from a sequential read alongside (the page
-            // cache usually serves it).
+            // Chunks go out of order across sessions, so the whole-file hash comes from a sequential read alongside
+            // (the page cache usually serves it).
             var work = new List<Task> { hash is null ? Task.CompletedTask : HashFileAsync(local, size, hash, ct) };
-            for (int i = 1; i < ranges.Length; i++)
+            var main = new PipelinedUpload(sftp, handle, local, chunk, depth, null, tracker);
+            uploaders.Add(main);
+            work.Add(main.RunAsync(cursor, ct));
+            foreach (var session in opening)
             {
-                var session = opening[i - 1];
-                var decided = orphaned[i - 1];
-                var (start, end) = ranges[i];
+                var joined = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
                 work.Add(Task.Run(async () =>
                 {
-                    if (await SegmentSessionAsync(session, s => s.OpenAsync(handle.Path, SftpOpenFlags.Write, null, ct), decided).ConfigureAwait(false) is not var (s, h))
+                    if (await SegmentSessionAsync(session, s => s.OpenAsync(handle.Path, SftpOpenFlags.Write, null, ct), joined).ConfigureAwait(false) is not var (s, h))
                     {
                         return;
                     }
 
+                    var uploader = new PipelinedUpload(s, h, local, chunk, depth, null, tracker);
+                    lock (uploaders)
+                    {
+                        uploaders.Add(uploader);
+                    }
+
                     try
                     {
-                        await new PipelinedUpload(s, h, local, chunk, depth, null, tracker).RunAsync(start, end, ct).ConfigureAwait(false);
+                        await uploader.RunAsync(cursor, ct).ConfigureAwait(false);
                     }
                     catch
                     {
@@ -477,20 +457,17 @@ public static class SftpFileTransfer
                 }));
             }
 
-            // The main session: the first range, then any range whose own session could not be had.
-            work.Add(Task.Run(async () =>
-            {
-                await new PipelinedUpload(sftp, handle, local, chunk, depth, null, tracker).RunAsync(ranges[0].Start, ranges[0].End, ct).ConfigureAwait(false);
-                for (int i = 1; i < ranges.Length; i++)
-                {
-                    if (await orphaned[i - 1].Task.WaitAsync(ct).ConfigureAwait(false))
-                    {
-                        await new PipelinedUpload(sftp, handle, local, chunk, depth, null, tracker).RunAsync(ranges[i].Start, ranges[i].End, ct).ConfigureAwait(false);
-                    }
-                }
-            }, ct));
             await WhenAllFirstErrorAsync(work, abort).ConfigureAwait(false);
-            return ranges.Length - orphaned.Count(d => d.Task.Result);
+            if (cursor.Tracker.Acknowledged != size)
+            {
+                // Every part ended without an error, so this cannot happen; if it ever does, it must not pass.
+                throw new TransferException($"the upload ended with only {cursor.Tracker.Acknowledged} of {size} bytes acknowledged", TransferPhase.Transferring, cursor.Tracker.Acknowledged);
+            }
+
+            lock (uploaders)
+            {
+                return uploaders.Count(u => u.ChunksSent > 0);
+            }
         }
         finally
         {

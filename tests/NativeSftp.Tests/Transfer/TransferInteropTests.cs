@@ -147,7 +147,10 @@ public class TransferInteropTests
         var ct = Timeout();
         string src = MakeLocal((40 << 20) + 12345);
         var up = await _sftp.UploadFileAsync(src, _dir + "/s.bin", new TransferOptions { Segments = segments }, null, ct);
-        Assert.That(up.Segments, Is.EqualTo(segments));
+        // Upload sessions share one cursor and join as they open, so on loopback the main one may finish a share
+        // before the last joins: at least two carried data whenever more than one was asked for.
+        Assert.That(up.Segments, segments == 1 ? Is.EqualTo(1) : Is.InRange(2, segments));
+        Assert.That(up.VerifyMethod, Is.EqualTo("sha256 (remote openssl, streamed)"), "the streamed hash follows the sessions' shared prefix");
         AssertSameFile(src, _dir + "/s.bin");
         var down = await _sftp.DownloadFileAsync(_dir + "/s.bin", Path.Combine(_local, "s.bin"), new TransferOptions { Segments = segments }, null, ct);
         Assert.That(down.Segments, Is.EqualTo(segments));
