@@ -429,10 +429,9 @@ public static class SftpFileTransfer
             work.Add(main.RunAsync(cursor, ct));
             foreach (var session in opening)
             {
-                var joined = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
                 work.Add(Task.Run(async () =>
                 {
-                    if (await SegmentSessionAsync(session, s => s.OpenAsync(handle.Path, SftpOpenFlags.Write, null, ct), joined).ConfigureAwait(false) is not var (s, h))
+                    if (await SegmentSessionAsync(session, s => s.OpenAsync(handle.Path, SftpOpenFlags.Write, null, ct)).ConfigureAwait(false) is not var (s, h))
                     {
                         return;
                     }
@@ -545,12 +544,13 @@ public static class SftpFileTransfer
     /// <summary>
     /// A segment's session and its own handle on the file, or null when either could not be had: the server's
     /// session limit (OpenSSH's MaxSessions, 10 by default), a refused subsystem, a separate connection refused
-    /// (MaxStartups), a limit on open files. The segment's range then goes to the main session, so such a server
-    /// still gets the whole file, with less parallelism. <paramref name="orphaned"/> says which, whatever happens
-    /// (a cancellation propagates, and leaves the range to the main session, which is being cancelled too).
+    /// (MaxStartups), a limit on open files. Such a server still gets the whole file, with less parallelism: an
+    /// upload session just does not join the shared cursor, a download segment's range goes to the main session. <paramref name="orphaned"/> (downloads, whose ranges are fixed)
+    /// says which, whatever happens (a cancellation propagates, and leaves the range to the main session, which is
+    /// being cancelled too).
     /// </summary>
     private static async Task<(SftpClient Sftp, SftpFileHandle Handle)?> SegmentSessionAsync(Task<(SftpClient Sftp, IAsyncDisposable? Owner)> opening,
-        Func<SftpClient, Task<SftpFileHandle>> open, TaskCompletionSource<bool> orphaned)
+        Func<SftpClient, Task<SftpFileHandle>> open, TaskCompletionSource<bool>? orphaned = null)
     {
         (SftpClient, SftpFileHandle)? got = null;
         try
@@ -567,7 +567,7 @@ public static class SftpFileTransfer
         }
         finally
         {
-            orphaned.TrySetResult(got is null);
+            orphaned?.TrySetResult(got is null);
         }
     }
 
