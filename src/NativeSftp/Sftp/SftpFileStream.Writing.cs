@@ -105,7 +105,9 @@ public sealed partial class SftpFileStream
             // No token: a WRITE on the wire is awaited to its status, or the file's state would be unknown.
             await _sftp.WriteInPlaceAsync(_handle, (ulong)offset, buffer, count, CancellationToken.None).ConfigureAwait(false);
         }
-        catch (Exception e) when (e is SshException)
+#pragma warning disable CA1031 // Every failure is kept and thrown from the next Write/Flush/Dispose; none may vanish with the task.
+        catch (Exception e)
+#pragma warning restore CA1031
         {
             lock (_failureLock)
             {

@@ -31,17 +31,6 @@ internal sealed class AckTracker
         }
     }
 
-    public int InFlight
-    {
-        get
-        {
-            lock (_lock)
-            {
-                return _inFlight.Count;
-            }
-        }
-    }
-
     /// <summary>Registers a request for [offset, offset+length); requests must be issued in increasing offset order.</summary>
     public object Issue(long offset, int length)
     {

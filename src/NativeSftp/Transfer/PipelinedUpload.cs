@@ -126,11 +126,9 @@ internal sealed class PipelinedUpload
         {
             lock (_failureLock)
             {
-                if (_failure is null || offset < _firstFailedOffset)
-                {
-                    _failure ??= e;
-                    _firstFailedOffset = Math.Min(_firstFailedOffset, offset);
-                }
+                // The first failure is the one reported; the offset is the lowest that failed.
+                _failure ??= e;
+                _firstFailedOffset = Math.Min(_firstFailedOffset, offset);
             }
         }
         finally

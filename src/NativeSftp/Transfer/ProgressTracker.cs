@@ -35,7 +35,6 @@ internal sealed class ProgressTracker : IAsyncDisposable
     public TransferPhase Phase { get; set; } = TransferPhase.Transferring;
     public int Attempt { get; set; } = 1;
     public long Done => Interlocked.Read(ref _done);
-    public double Rate => _rate;
 
     /// <summary>Time since bytes were last acknowledged (the stall detector's input).</summary>
     public TimeSpan SinceLastProgress => _time.GetElapsedTime(Interlocked.Read(ref _lastProgressTimestamp));

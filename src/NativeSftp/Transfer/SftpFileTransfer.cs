@@ -171,8 +171,9 @@ public static class SftpFileTransfer
         long size;
         int chunk, depth, segments;
         using var stopRemoteHash = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        // Started beside the transfer where that helps; null: compute it after the transfer.
-        Task<RemoteHash?>? remoteHash = Task.FromResult<RemoteHash?>(null);
+        bool wantsRemoteHash = options.Verify is VerifyMode.Auto or VerifyMode.Sha256 or VerifyMode.ReadBack;
+        // The remote hash under way, if any: beside the transfer where that helps, else started after it.
+        Task<RemoteHash?>? remoteHash = null;
         try
         {
             var attrs = await sftp.FstatAsync(handle, cancellationToken).ConfigureAwait(false);
@@ -188,8 +189,6 @@ public static class SftpFileTransfer
                 throw new TransferException($"cannot resume {remotePath} at {resumeFrom}: the server's file has {size} bytes", TransferPhase.Transferring, 0);
             }
 
-            // The server hashes its file while we download it (the file is complete already), so verifying adds
-            // little at the end.
             chunk = TransferPlanner.ChunkSize(options.ChunkSize, sftp.MaxReadLength, sftp.Limits is not null);
             long window = sftp.Channel?.Counters.LocalWindow ?? 16 * 1024 * 1024;
             depth = TransferPlanner.Depth(options.RequestsInFlight, window, chunk);
@@ -197,17 +196,13 @@ public static class SftpFileTransfer
                 ? 1
                 : TransferPlanner.Segments(options.Segments, size, window, await MeasureRoundTripAsync(sftp, cancellationToken).ConfigureAwait(false));
 
-            // Only on the exec path: check-file would queue on the session the READs use (a server that answers in
-            // order would hold every READ behind it), so it runs afterwards. With segments the hash channel takes
-            // one of the server's sessions; a segment refused one hands its range to the main session.
-            bool overlap = !sftp.Supports(SftpExtensionNames.CheckFileName);
-            if (overlap && options.Verify is VerifyMode.Auto or VerifyMode.Sha256 or VerifyMode.ReadBack)
+            // The server hashes its file while we download it (the file is complete already), so verifying adds
+            // little at the end. Only on the exec path: check-file would queue on the session the READs use (a
+            // server that answers in order would hold every READ behind it), so it runs afterwards. With segments
+            // the hash channel takes one of the server's sessions; a segment refused one hands its range on.
+            if (wantsRemoteHash && !sftp.Supports(SftpExtensionNames.CheckFileName))
             {
-                remoteHash = RemoteHashForAsync(sftp, remotePath, size, options.Verify, overlapped: true, stopRemoteHash.Token);
-            }
-            else if (options.Verify is VerifyMode.Auto or VerifyMode.Sha256 or VerifyMode.ReadBack)
-            {
-                remoteHash = null;
+                remoteHash = RemoteHashForAsync(sftp, remotePath, options.Verify, overlapped: true, stopRemoteHash.Token);
             }
 
             await using var tracker = new ProgressTracker(progress, size, resumeFrom, options.ProgressInterval, TimeProvider.System,
@@ -269,11 +264,14 @@ public static class SftpFileTransfer
             digest = hash is null ? null : Convert.ToHexStringLower(hash.GetHashAndReset());
             tracker.Phase = TransferPhase.Verifying;
             tracker.Report();
-            var remote = remoteHash is null
-                ? RemoteHashForAsync(sftp, remotePath, size, options.Verify, overlapped: false, stopRemoteHash.Token)
-                : OverlappedOrNowAsync(remoteHash, sftp, remotePath, size, options.Verify, stopRemoteHash.Token);
-            remoteHash = remote;
-            string method = await VerifyDownloadAsync(remotePath, temp, size, digest, options.Verify, remote, cancellationToken).ConfigureAwait(false);
+            if (wantsRemoteHash)
+            {
+                remoteHash = remoteHash is null
+                    ? RemoteHashForAsync(sftp, remotePath, options.Verify, overlapped: false, stopRemoteHash.Token)
+                    : OverlappedOrNowAsync(remoteHash, sftp, remotePath, options.Verify, stopRemoteHash.Token);
+            }
+
+            string method = await VerifyDownloadAsync(remotePath, temp, size, digest, options.Verify, remoteHash ?? Task.FromResult<RemoteHash?>(null), cancellationToken).ConfigureAwait(false);
             if (options.UseTemporaryName)
             {
                 File.Move(temp, localPath, overwrite: true);
@@ -296,10 +294,10 @@ public static class SftpFileTransfer
     }
 
     /// <summary>
-    /// The remote SHA-256 of the file (of <paramref name="size"/> bytes when it was opened), for the verify mode: null for Auto where the
+    /// The remote SHA-256 of the whole file, for the verify mode: null for Auto where the
     /// server offers no way to hash; for Sha256 and ReadBack the lack of one is an error (thrown when awaited).
     /// </summary>
-    private static async Task<RemoteHash?> RemoteHashForAsync(SftpClient sftp, string path, long size, VerifyMode mode, bool overlapped, CancellationToken ct)
+    private static async Task<RemoteHash?> RemoteHashForAsync(SftpClient sftp, string path, VerifyMode mode, bool overlapped, CancellationToken ct)
     {
         await Task.Yield();
         // Overlapped, a session the server would not open (the segments hold them all) is thrown, and the caller
@@ -359,7 +357,7 @@ public static class SftpFileTransfer
     }
 
     /// <summary>The overlapped remote hash, or, when the server had no session for it during the transfer, the same computed now.</summary>
-    private static async Task<RemoteHash?> OverlappedOrNowAsync(Task<RemoteHash?> overlapped, SftpClient sftp, string path, long size, VerifyMode mode, CancellationToken ct)
+    private static async Task<RemoteHash?> OverlappedOrNowAsync(Task<RemoteHash?> overlapped, SftpClient sftp, string path, VerifyMode mode, CancellationToken ct)
     {
         try
         {
@@ -367,7 +365,7 @@ public static class SftpFileTransfer
         }
         catch (SshChannelOpenException) when (!ct.IsCancellationRequested)
         {
-            return await RemoteHashForAsync(sftp, path, size, mode, overlapped: false, ct).ConfigureAwait(false);
+            return await RemoteHashForAsync(sftp, path, mode, overlapped: false, ct).ConfigureAwait(false);
         }
     }
 

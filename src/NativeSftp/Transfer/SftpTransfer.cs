@@ -57,16 +57,10 @@ public static class SftpTransfer
     private static SftpFileTransfer.SessionFactory? SegmentFactory(SshClientOptions connection, TransferOptions options) =>
         !options.SegmentsOnSeparateConnections ? null : async ct =>
         {
-            var ssh = await SshClient.ConnectAsync(connection, ct).ConfigureAwait(false);
-            try
-            {
-                return (await ssh.OpenSftpAsync(ct).ConfigureAwait(false), ssh);
-            }
-            catch
-            {
-                await ssh.DisposeAsync().ConfigureAwait(false);
-                throw;
-            }
+            // The same connect as every attempt's, with its handshake deadline: a segment's connection on a path
+            // that goes silent mid-handshake must not hang the transfer.
+            var (ssh, sftp) = await OpenSessionAsync(connection, ct).ConfigureAwait(false);
+            return (sftp, ssh);
         };
 
     private delegate Task<(TransferResult Result, string? ResumeVerification)> Attempt(SftpClient sftp, bool resume, long? hint, int attempt, CancellationToken ct);
@@ -201,8 +195,6 @@ public static class SftpTransfer
                     return "the server refused the write (disk full, quota or read-only file system?); the partial file is kept for --resume";
                 case SftpException { StatusCode: SftpStatusCode.ConnectionLost or SftpStatusCode.NoConnection }:
                 case SshConnectionException or SshChannelException or SocketException or TimeoutException:
-                case IOException when x.InnerException is SocketException:
-                    return null;
                 case IOException { InnerException: SocketException }:
                     // The network, not a local file: a reset during the identification exchange (a server
                     // restarting, MaxStartups refusing, a proxy with no backend) surfaces from the stream like this.

@@ -51,17 +51,24 @@ internal sealed class StallWatchdog : IAsyncDisposable
                 if (idle >= _timeout)
                 {
                     Diagnosis = Diagnose(idle);
-                    if (IsSilent)
+                    try
                     {
-                        // Nothing at all came back for the whole stall timeout: the connection is dead by any
-                        // measure (keepalive would say so too, were it on). Failing it now makes the CLOSE and
-                        // channel-close that follow fail at once instead of each waiting out its own 10 s timeout
-                        // on a path that will never answer (found by Resilience/NetworkFaultTests: 20 s per stall).
-                        await _sftp.Connection!.Transport.FailAsync(new SshConnectionException(
-                            $"the transfer stalled on a silent connection: {Diagnosis}", DisconnectReason.ConnectionLost, ClosedBy.Client)).ConfigureAwait(false);
+                        if (IsSilent)
+                        {
+                            // Nothing at all came back for the whole stall timeout: the connection is dead by any
+                            // measure (keepalive would say so too, were it on). Failing it now makes the CLOSE and
+                            // channel-close that follow fail at once instead of each waiting out its own 10 s timeout
+                            // on a path that will never answer (found by Resilience/NetworkFaultTests: 20 s per stall).
+                            await _sftp.Connection!.Transport.FailAsync(new SshConnectionException(
+                                $"the transfer stalled on a silent connection: {Diagnosis}", DisconnectReason.ConnectionLost, ClosedBy.Client)).ConfigureAwait(false);
+                        }
+                    }
+                    finally
+                    {
+                        // Whatever failing the connection did, the stalled transfer is always released.
+                        await _abort.CancelAsync().ConfigureAwait(false);
                     }
 
-                    await _abort.CancelAsync().ConfigureAwait(false);
                     return;
                 }
             }

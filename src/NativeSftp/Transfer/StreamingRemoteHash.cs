@@ -31,6 +31,7 @@ internal sealed class StreamingRemoteHash : IAsyncDisposable
     private readonly CancellationTokenSource _cancel = new();
     private readonly Task<RemoteHash> _run;
     private long _queued;
+    private long _finalSize = -1; // set by CompleteAsync before the queue is closed; -1: abandoned
 
     private StreamingRemoteHash(SshConnection connection, string path, long alreadyWritten)
     {
@@ -67,7 +68,7 @@ internal sealed class StreamingRemoteHash : IAsyncDisposable
     /// <summary>All <paramref name="size"/> bytes are written and closed: hashes the rest and returns the whole file's digest, or throws why not.</summary>
     public async Task<RemoteHash> CompleteAsync(long size, CancellationToken cancellationToken)
     {
-        _prefixes.Writer.TryWrite(-size - 1);
+        Volatile.Write(ref _finalSize, size);
         _prefixes.Writer.TryComplete();
         return await _run.WaitAsync(cancellationToken).ConfigureAwait(false);
     }
@@ -92,16 +93,28 @@ internal sealed class StreamingRemoteHash : IAsyncDisposable
         try
         {
             long announced = 0;
-            await foreach (long value in _prefixes.Reader.ReadAllAsync(ct).ConfigureAwait(false))
+            async Task AnnounceAsync(long blocks)
             {
-                // A negative value is the end: -(size + 1); the last line also takes the final partial block.
-                long blocks = value < 0 ? (-value - 1 + Block - 1) / Block : value / Block;
                 if (blocks > announced && !output.IsCompleted)
                 {
                     await ch.WriteAsync(Encoding.ASCII.GetBytes(string.Create(CultureInfo.InvariantCulture, $"{announced} {blocks - announced}\n")), ct).ConfigureAwait(false);
                     announced = blocks;
                 }
             }
+
+            await foreach (long prefix in _prefixes.Reader.ReadAllAsync(ct).ConfigureAwait(false))
+            {
+                await AnnounceAsync(prefix / Block).ConfigureAwait(false);
+            }
+
+            // Queue closed: by CompleteAsync (the last line also takes the final partial block), or abandoned.
+            long size = Volatile.Read(ref _finalSize);
+            if (size < 0)
+            {
+                throw new OperationCanceledException("the streamed hash was abandoned");
+            }
+
+            await AnnounceAsync((size + Block - 1) / Block).ConfigureAwait(false);
 
             await ch.SendEofAsync(ct).ConfigureAwait(false);
         }
