@@ -1,6 +1,7 @@
 using NativeSftp.Cli.CommandLine;
 using NativeSftp.Diagnostics;
 using NativeSftp.Sftp;
+using NativeSftp.Transfer;
 
 namespace NativeSftp.Cli.Connect;
 
@@ -38,24 +39,19 @@ public sealed class CliSession : IAsyncDisposable
 
         context.Verbose($"connecting to {target.User}@{target.Host}:{target.Port} (identities: {Join(target.IdentityFiles)}; known_hosts: {Join(target.KnownHostsFiles)})");
         ProtocolTraceWriter? trace = args.TraceFile is { } traceFile ? ProtocolTraceWriter.ToFile(context.Environment.ExpandHome(traceFile)) : null;
-        SshClient? ssh = null;
         try
         {
             var options = ClientOptionsBuilder.Build(target, args, context.Environment, trace);
             context.Phase = CommandPhase.Connecting;
-            ssh = await SshClient.ConnectAsync(options, cancellationToken).ConfigureAwait(false);
+            // The library's connect-and-open, under one handshake deadline (ConnectTimeout): a server that goes
+            // silent mid-handshake must not hang a command.
+            var (ssh, sftp) = await SftpTransfer.OpenSessionAsync(options, cancellationToken).ConfigureAwait(false);
             context.Verbose($"connected: {ssh.ServerVersion}; {ssh.Algorithms}");
-            var sftp = await ssh.OpenSftpAsync(cancellationToken).ConfigureAwait(false);
             context.Phase = CommandPhase.Operating;
             return new CliSession(ssh, sftp, trace, url);
         }
         catch
         {
-            if (ssh is not null)
-            {
-                await ssh.DisposeAsync().ConfigureAwait(false);
-            }
-
             trace?.Dispose();
             throw;
         }
@@ -71,18 +67,9 @@ public sealed class CliSession : IAsyncDisposable
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(context);
         context.Phase = CommandPhase.Connecting;
-        var ssh = await SshClient.ConnectAsync(options, cancellationToken).ConfigureAwait(false);
-        try
-        {
-            var sftp = await ssh.OpenSftpAsync(cancellationToken).ConfigureAwait(false);
-            context.Phase = CommandPhase.Operating;
-            return new CliSession(ssh, sftp, null, url);
-        }
-        catch
-        {
-            await ssh.DisposeAsync().ConfigureAwait(false);
-            throw;
-        }
+        var (ssh, sftp) = await SftpTransfer.OpenSessionAsync(options, cancellationToken).ConfigureAwait(false);
+        context.Phase = CommandPhase.Operating;
+        return new CliSession(ssh, sftp, null, url);
     }
 
     /// <summary>

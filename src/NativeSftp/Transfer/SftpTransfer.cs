@@ -121,8 +121,10 @@ public static class SftpTransfer
     /// corrupted plaintext packet length that leaves both sides waiting for bytes that never come) would otherwise
     /// hang the attempt for ever. Found by the randomized fault tests (Resilience/RandomizedFaultTests).
     /// </summary>
-    private static async Task<(SshClient Ssh, SftpClient Sftp)> OpenSessionAsync(SshClientOptions connection, CancellationToken cancellationToken)
+    /// <remarks>The caller owns both: dispose the SFTP session, then the connection.</remarks>
+    public static async Task<(SshClient Ssh, SftpClient Sftp)> OpenSessionAsync(SshClientOptions connection, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(connection);
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         if (connection.ConnectTimeout > TimeSpan.Zero)
         {
