@@ -17,6 +17,7 @@ internal sealed class ProgressTracker : IAsyncDisposable
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _loop;
     private readonly Func<(int InFlight, TimeSpan Blocked)>? _flow;
+    private readonly Lock _reportLock = new();
     private long _done;
     private long _lastProgressTimestamp;
     private double _rate;
@@ -82,9 +83,15 @@ internal sealed class ProgressTracker : IAsyncDisposable
             return;
         }
 
-        var (inFlight, blocked) = _flow?.Invoke() ?? (0, TimeSpan.Zero);
-        TimeSpan? eta = _total is long t && _rate > 0 ? TimeSpan.FromSeconds(Math.Max(0, t - Done) / _rate) : null;
-        _progress.Report(new TransferProgress(Phase, Done, _total, _rate, eta, inFlight, blocked, Attempt));
+        // One report at a time, each built inside the lock: the timer and a phase change can report at once, and
+        // the receiver must never see BytesDone go backwards.
+        lock (_reportLock)
+        {
+            var (inFlight, blocked) = _flow?.Invoke() ?? (0, TimeSpan.Zero);
+            long done = Done;
+            TimeSpan? eta = _total is long t && _rate > 0 ? TimeSpan.FromSeconds(Math.Max(0, t - done) / _rate) : null;
+            _progress.Report(new TransferProgress(Phase, done, _total, _rate, eta, inFlight, blocked, Attempt));
+        }
     }
 
     public async ValueTask DisposeAsync()

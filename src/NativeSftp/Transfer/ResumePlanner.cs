@@ -77,68 +77,96 @@ internal static class ResumePlanner
             candidates.Add(partialSize - MaxOutOfOrderBytes);
         }
 
-        bool canHash = await RemoteHasher.IsAvailableAsync(sftp, ct).ConfigureAwait(false);
-        foreach (long offset in candidates.Distinct())
+        candidates = [.. candidates.Distinct()];
+        if (await RemoteHasher.IsAvailableAsync(sftp, ct).ConfigureAwait(false))
         {
-            if (canHash)
+            // One pass over the local prefix gives its digest at every candidate; the server hashes only as far as
+            // the candidates need, best first.
+            var mine = await PrefixDigestsAsync(local, candidates, ct).ConfigureAwait(false);
+            foreach (long offset in candidates)
             {
                 var remote = await RemoteHasher.ComputeAsync(sftp, remotePath, offset, ct).ConfigureAwait(false);
-                using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-                await SftpFileTransfer.HashFileAsync(local, offset, hash, ct).ConfigureAwait(false);
-                if (Convert.ToHexStringLower(hash.GetHashAndReset()) == remote.Sha256Hex)
+                if (mine[offset] == remote.Sha256Hex)
                 {
                     return new Plan(offset, $"sha256 of the first {offset} bytes ({remote.Method})");
                 }
             }
-            else if (await TailMatchesAsync(sftp, remotePath, local, offset, ct).ConfigureAwait(false))
+        }
+        else
+        {
+            foreach (long offset in candidates)
             {
-                long n = Math.Min(offset, ReadBackBytes);
-                return new Plan(offset, $"the last {n} bytes before {offset} read back and compared; the rest trusted by size (no remote hash available)");
+                if (await TailMatchesAsync(sftp, remotePath, local, offset, ct).ConfigureAwait(false))
+                {
+                    long n = Math.Min(offset, ReadBackBytes);
+                    return new Plan(offset, $"the last {n} bytes before {offset} read back and compared; the rest trusted by size (no remote hash available)");
+                }
             }
         }
 
         return new Plan(0, "the partial's prefix did not match the source: started over");
     }
 
+    /// <summary>The SHA-256 of the local file's first N bytes for each N in <paramref name="offsets"/>, in one pass.</summary>
+    private static async Task<Dictionary<long, string>> PrefixDigestsAsync(Microsoft.Win32.SafeHandles.SafeFileHandle local, IEnumerable<long> offsets, CancellationToken ct)
+    {
+        var digests = new Dictionary<long, string>();
+        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        long hashed = 0;
+        foreach (long offset in offsets.Order())
+        {
+            await SftpFileTransfer.HashRangeAsync(local, hashed, offset, hash, ct).ConfigureAwait(false);
+            hashed = offset;
+            digests[offset] = Convert.ToHexStringLower(hash.GetCurrentHash());
+        }
+
+        return digests;
+    }
+
+    /// <summary>
+    /// Whether the last <see cref="ReadBackBytes"/> before <paramref name="offset"/> are the same on both sides: the
+    /// remote side read with the transfer's pipelined READs, both sides hashed as they stream (no buffer the size of
+    /// the tail).
+    /// </summary>
     private static async Task<bool> TailMatchesAsync(SftpClient sftp, string remotePath, Microsoft.Win32.SafeHandles.SafeFileHandle local, long offset, CancellationToken ct)
     {
         long n = Math.Min(offset, ReadBackBytes);
         long start = offset - n;
-        byte[] remote = new byte[n];
-        byte[] mine = new byte[n];
-        var handle = await sftp.OpenAsync(remotePath, SftpOpenFlags.Read, null, ct).ConfigureAwait(false);
+        using var mine = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        using var theirs = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         try
         {
-            int chunk = sftp.MaxReadLength;
-            long done = 0;
-            while (done < n)
+            await SftpFileTransfer.HashRangeAsync(local, start, offset, mine, ct).ConfigureAwait(false);
+        }
+        catch (TransferException)
+        {
+            return false; // the local file is shorter than the candidate
+        }
+
+        var handle = await sftp.OpenAsync(remotePath, SftpOpenFlags.Read, null, ct).ConfigureAwait(false);
+        bool shorter = false;
+        try
+        {
+            await using (var progress = new ProgressTracker(null, n, 0, TimeSpan.FromSeconds(1), TimeProvider.System, null))
             {
-                int got = await sftp.ReadAsync(handle, (ulong)(start + done), remote.AsMemory((int)done, (int)Math.Min(chunk, n - done)), ct).ConfigureAwait(false);
-                if (got == 0)
+                int chunk = TransferPlanner.ChunkSize(null, sftp.MaxReadLength, sftp.Limits is not null);
+                try
                 {
-                    return false;
+                    await new PipelinedDownload(sftp, handle, null, TransferPlanner.MaxDepth, theirs, progress).RunAsync(start, offset, chunk, ct).ConfigureAwait(false);
                 }
-
-                done += got;
+                catch (TransferException) when (!handle.IsClosed)
+                {
+                    shorter = true; // the remote file ends before the candidate
+                }
             }
         }
-        finally
+        catch
         {
-            await sftp.CloseAsync(handle, ct).ConfigureAwait(false);
+            await SftpFileTransfer.CloseAfterFailureAsync(sftp, handle).ConfigureAwait(false);
+            throw;
         }
 
-        int read = 0;
-        while (read < n)
-        {
-            int got = await RandomAccess.ReadAsync(local, mine.AsMemory(read), start + read, ct).ConfigureAwait(false);
-            if (got == 0)
-            {
-                return false;
-            }
-
-            read += got;
-        }
-
-        return remote.AsSpan().SequenceEqual(mine);
+        await sftp.CloseAsync(handle, ct).ConfigureAwait(false);
+        return !shorter && mine.GetHashAndReset().AsSpan().SequenceEqual(theirs.GetHashAndReset());
     }
 }

@@ -213,34 +213,54 @@ public static class SftpFileTransfer
                 if (resumeFrom > 0)
                 {
                     file.SetLength(resumeFrom);
-                    if (hash is not null)
+                    if (hash is not null && segments <= 1)
                     {
+                        // (With segments the prefix hasher reads the kept prefix first.)
                         await HashFileAsync(file.SafeFileHandle, resumeFrom, hash, cancellationToken).ConfigureAwait(false);
                     }
                 }
 
+                if (segments > 1)
+                {
+                    depth = TransferPlanner.DownloadSegmentDepth(options.RequestsInFlight, depth, segments, chunk);
+                }
+
+                // Chunks are handed out in file order to whichever session has room and count as written only once
+                // every byte of them is, so the tracker knows the whole prefix: what a resume starts from, and what
+                // the hash of a segmented download follows.
+                var follower = segments > 1 && hash is not null ? new PrefixHasher(resumeFrom, size) : null;
+                var cursor = new ChunkCursor(new AckTracker(resumeFrom, follower is null ? null : follower.Advance), resumeFrom, size, chunk);
                 await using (var watchdog = new StallWatchdog(sftp, tracker, options.StallTimeout, cancellationToken))
                 {
                     try
                     {
-                        if (segments <= 1 || resumeFrom > 0)
+                        if (segments <= 1)
                         {
-                            segments = 1;
-                            await new PipelinedDownload(sftp, handle, file.SafeFileHandle, chunk, depth, hash, tracker).RunAsync(resumeFrom, size, watchdog.Token).ConfigureAwait(false);
+                            await new PipelinedDownload(sftp, handle, file.SafeFileHandle, depth, hash, tracker).RunAsync(cursor, watchdog.Token, ownCursor: true).ConfigureAwait(false);
                         }
                         else
                         {
-                            depth = TransferPlanner.DownloadSegmentDepth(options.RequestsInFlight, depth, segments, chunk);
-                            segments = await DownloadSegmentsAsync(sftp, handle, file.SafeFileHandle, size, chunk, depth, segments, tracker, segmentSessions, watchdog.Token).ConfigureAwait(false);
-                            if (hash is not null)
-                            {
-                                await HashFileAsync(file.SafeFileHandle, size, hash, cancellationToken).ConfigureAwait(false);
-                            }
+                            segments = await DownloadSegmentsAsync(sftp, handle, file.SafeFileHandle, cursor, depth, segments, follower, hash, tracker, segmentSessions, watchdog.Token).ConfigureAwait(false);
                         }
                     }
-                    catch (Exception e) when (watchdog.Diagnosis is not null)
+                    catch (Exception e)
                     {
-                        throw watchdog.ToException(e, resumeFrom);
+                        long written = cursor.Tracker.Acknowledged;
+                        // Past the whole prefix the file may have holes (chunks still in flight on other sessions):
+                        // cut them off, so the partial holds only what arrived, and a later --resume finds its end.
+                        TruncateQuietly(file, written);
+                        if (watchdog.Diagnosis is not null)
+                        {
+                            throw watchdog.ToException(e, written);
+                        }
+
+                        if (e is TransferException || (e is OperationCanceledException && cancellationToken.IsCancellationRequested))
+                        {
+                            throw;
+                        }
+
+                        throw new TransferException($"reading {remotePath} failed: {e.Message}; every byte below {written} is written to {temp}",
+                            TransferPhase.Transferring, written, e);
                     }
                 }
 
@@ -472,33 +492,43 @@ public static class SftpFileTransfer
         }
     }
 
-    /// <summary>Downloads the file in parallel segments; returns how many sessions carried data.</summary>
-    private static async Task<int> DownloadSegmentsAsync(SftpClient sftp, SftpFileHandle handle, SafeFileHandle local, long size, int chunk, int depth, int segments,
-        ProgressTracker tracker, SessionFactory? factory, CancellationToken cancellationToken)
+    /// <summary>
+    /// Downloads the file over several sessions at once; returns how many carried data. Like uploads, they share one
+    /// cursor: each takes the next chunk in file order when it has room, so the file fills front to back, its whole
+    /// prefix grows steadily (the local hash follows it, a resume starts from it), a slower session takes fewer chunks,
+    /// and a session the server refuses simply does not join.
+    /// </summary>
+    private static async Task<int> DownloadSegmentsAsync(SftpClient sftp, SftpFileHandle handle, SafeFileHandle local, ChunkCursor cursor, int depth, int segments,
+        PrefixHasher? follower, IncrementalHash? hash, ProgressTracker tracker, SessionFactory? factory, CancellationToken cancellationToken)
     {
-        var ranges = TransferPlanner.Split(size, segments, chunk);
         using var abort = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var ct = abort.Token;
-        var opening = OpenExtraSessions(sftp, ranges.Length, factory, ct);
-        var orphaned = NewDecisions(ranges.Length);
+        var opening = OpenExtraSessions(sftp, segments - 1, factory, ct);
+        var downloaders = new List<PipelinedDownload>();
         try
         {
-            var work = new List<Task>();
-            for (int i = 0; i < ranges.Length; i++)
+            var work = new List<Task> { follower is null || hash is null ? Task.CompletedTask : follower.RunAsync(local, hash, ct) };
+            var main = new PipelinedDownload(sftp, handle, local, depth, null, tracker);
+            downloaders.Add(main);
+            work.Add(main.RunAsync(cursor, ct));
+            foreach (var session in opening)
             {
-                var session = opening[i];
-                var decided = orphaned[i];
-                var (start, end) = ranges[i];
                 work.Add(Task.Run(async () =>
                 {
-                    if (await SegmentSessionAsync(session, s => s.OpenAsync(handle.Path, SftpOpenFlags.Read, null, ct), decided).ConfigureAwait(false) is not var (s, h))
+                    if (await SegmentSessionAsync(session, s => s.OpenAsync(handle.Path, SftpOpenFlags.Read, null, ct)).ConfigureAwait(false) is not var (s, h))
                     {
                         return;
                     }
 
+                    var downloader = new PipelinedDownload(s, h, local, depth, null, tracker);
+                    lock (downloaders)
+                    {
+                        downloaders.Add(downloader);
+                    }
+
                     try
                     {
-                        await new PipelinedDownload(s, h, local, chunk, depth, null, tracker).RunAsync(start, end, ct).ConfigureAwait(false);
+                        await downloader.RunAsync(cursor, ct).ConfigureAwait(false);
                     }
                     catch
                     {
@@ -510,20 +540,11 @@ public static class SftpFileTransfer
                 }));
             }
 
-            // The main session (its handle is open for reading) takes any range whose own session could not be had.
-            work.Add(Task.Run(async () =>
-            {
-                for (int i = 0; i < ranges.Length; i++)
-                {
-                    if (await orphaned[i].Task.WaitAsync(ct).ConfigureAwait(false))
-                    {
-                        await new PipelinedDownload(sftp, handle, local, chunk, depth, null, tracker).RunAsync(ranges[i].Start, ranges[i].End, ct).ConfigureAwait(false);
-                    }
-                }
-            }, ct));
             await WhenAllFirstErrorAsync(work, abort).ConfigureAwait(false);
-            int given = orphaned.Count(d => d.Task.Result);
-            return ranges.Length - given + (given > 0 ? 1 : 0);
+            lock (downloaders)
+            {
+                return downloaders.Count(d => d.ChunksTaken > 0);
+            }
         }
         finally
         {
@@ -532,40 +553,24 @@ public static class SftpFileTransfer
     }
 
     /// <summary>
-    /// Per segment: true once it gave its range up to the main session, false once it got its own session. Set on
-    /// every path (the segment tasks are started without a token, so a cancellation cannot skip the code that sets
-    /// it; the main session waits on it with the token).
-    /// </summary>
-    private static TaskCompletionSource<bool>[] NewDecisions(int count) =>
-        Enumerable.Range(0, count).Select(_ => new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously)).ToArray();
-
-    /// <summary>
     /// A segment's session and its own handle on the file, or null when either could not be had: the server's
     /// session limit (OpenSSH's MaxSessions, 10 by default), a refused subsystem, a separate connection refused
-    /// (MaxStartups), a limit on open files. Such a server still gets the whole file, with less parallelism: an
-    /// upload session just does not join the shared cursor, a download segment's range goes to the main session. <paramref name="orphaned"/> (downloads, whose ranges are fixed)
-    /// says which, whatever happens (a cancellation propagates, and leaves the range to the main session, which is
-    /// being cancelled too).
+    /// (MaxStartups), a limit on open files. Such a server still gets the whole file, with less parallelism: the
+    /// session just does not join the shared cursor.
     /// </summary>
     private static async Task<(SftpClient Sftp, SftpFileHandle Handle)?> SegmentSessionAsync(Task<(SftpClient Sftp, IAsyncDisposable? Owner)> opening,
-        Func<SftpClient, Task<SftpFileHandle>> open, TaskCompletionSource<bool>? orphaned = null)
+        Func<SftpClient, Task<SftpFileHandle>> open)
     {
-        (SftpClient, SftpFileHandle)? got = null;
         try
         {
             var session = (await opening.ConfigureAwait(false)).Sftp;
-            got = (session, await open(session).ConfigureAwait(false));
-            return got;
+            return (session, await open(session).ConfigureAwait(false));
         }
         catch (SshException e) when (e is not (HostKeyVerificationException or SshAuthenticationException))
         {
             // Not a host key or login problem on a separate connection: those are refusals to be reported, not
             // capacity to do without.
             return null;
-        }
-        finally
-        {
-            orphaned?.TrySetResult(got is null);
         }
     }
 
@@ -653,18 +658,38 @@ public static class SftpFileTransfer
         }
     }
 
-    internal static async Task HashFileAsync(SafeFileHandle file, long size, IncrementalHash hash, CancellationToken ct)
+    /// <summary>Cuts a failed download's partial back to its whole prefix; a file we cannot cut is left for the resume check to judge.</summary>
+    private static void TruncateQuietly(FileStream file, long length)
+    {
+        try
+        {
+            if (file.Length > length)
+            {
+                file.SetLength(length);
+            }
+        }
+#pragma warning disable CA1031 // The transfer's own failure is what the caller gets; the resume planner checks the partial anyway.
+        catch (Exception)
+#pragma warning restore CA1031
+        {
+        }
+    }
+
+    internal static Task HashFileAsync(SafeFileHandle file, long size, IncrementalHash hash, CancellationToken ct) => HashRangeAsync(file, 0, size, hash, ct);
+
+    /// <summary>Appends bytes [start, end) of a local file to <paramref name="hash"/>; a file that ends first is an error.</summary>
+    internal static async Task HashRangeAsync(SafeFileHandle file, long start, long end, IncrementalHash hash, CancellationToken ct)
     {
         byte[] buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(1024 * 1024);
         try
         {
-            long offset = 0;
-            while (offset < size)
+            long offset = start;
+            while (offset < end)
             {
-                int n = await RandomAccess.ReadAsync(file, buffer.AsMemory(0, (int)Math.Min(buffer.Length, size - offset)), offset, ct).ConfigureAwait(false);
+                int n = await RandomAccess.ReadAsync(file, buffer.AsMemory(0, (int)Math.Min(buffer.Length, end - offset)), offset, ct).ConfigureAwait(false);
                 if (n == 0)
                 {
-                    throw new TransferException($"the file ended at {offset} while hashing {size} bytes", TransferPhase.Verifying, offset);
+                    throw new TransferException($"the file ended at {offset} while hashing up to {end}", TransferPhase.Verifying, offset);
                 }
 
                 hash.AppendData(buffer, 0, n);
@@ -685,7 +710,7 @@ public static class SftpFileTransfer
         return sw.Elapsed;
     }
 
-    private static async Task CloseAfterFailureAsync(SftpClient sftp, SftpFileHandle handle)
+    internal static async Task CloseAfterFailureAsync(SftpClient sftp, SftpFileHandle handle)
     {
         if (handle.IsClosed)
         {
@@ -848,7 +873,7 @@ public static class SftpFileTransfer
             await using (var tracker = new ProgressTracker(null, size, 0, TimeSpan.FromSeconds(1), TimeProvider.System, null))
             {
                 int chunk = TransferPlanner.ChunkSize(null, sftp.MaxReadLength, sftp.Limits is not null);
-                await new PipelinedDownload(sftp, handle, null, chunk, TransferPlanner.MaxDepth, hash, tracker).RunAsync(0, size, ct).ConfigureAwait(false);
+                await new PipelinedDownload(sftp, handle, null, TransferPlanner.MaxDepth, hash, tracker).RunAsync(0, size, chunk, ct).ConfigureAwait(false);
             }
 
             await sftp.CloseAsync(handle, ct).ConfigureAwait(false);

@@ -91,22 +91,4 @@ internal static class TransferPlanner
         int bySize = (int)(size / MinSegmentSize);
         return Math.Clamp(Math.Min(wanted, bySize), 1, MaxSegments);
     }
-
-    /// <summary>Splits [0, size) into <paramref name="count"/> contiguous ranges, sizes differing by at most one chunk.</summary>
-    public static (long Start, long End)[] Split(long size, int count, int chunk)
-    {
-        long chunks = (size + chunk - 1) / chunk;
-        count = (int)Math.Max(1, Math.Min(count, chunks));
-        var ranges = new (long, long)[count];
-        long start = 0;
-        for (int i = 0; i < count; i++)
-        {
-            long n = chunks / count + (i < chunks % count ? 1 : 0);
-            long end = Math.Min(size, start + n * chunk);
-            ranges[i] = (start, end);
-            start = end;
-        }
-
-        return ranges;
-    }
 }

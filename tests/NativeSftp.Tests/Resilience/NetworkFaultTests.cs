@@ -131,6 +131,14 @@ public class NetworkFaultTests
         Assert.That(ex.Attempts, Has.Count.EqualTo(1));
         Assert.That(ex.Attempts[0].Failure, Does.Contain("stalled").And.Contain("nothing received"));
         Assert.That(File.Exists(destination), Is.False, "nothing under the final name");
+        Assert.That(ex.AcknowledgedOffset, Is.GreaterThan(0), "the data before the blackhole counts");
+        if (!upload)
+        {
+            // What a stalled download reports is what it wrote: the partial holds exactly that prefix.
+            string partial = SftpFileTransfer.TemporaryLocalName(destination);
+            Assert.That(new FileInfo(partial).Length, Is.EqualTo(ex.AcknowledgedOffset));
+            Assert.That(File.ReadAllBytes(partial), Is.EqualTo(File.ReadAllBytes(source).AsSpan(0, (int)ex.AcknowledgedOffset).ToArray()));
+        }
     }
 
     [Test]

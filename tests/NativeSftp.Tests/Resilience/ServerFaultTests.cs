@@ -68,6 +68,39 @@ public class ServerFaultTests
         Assert.That(result.ResumeVerification, Does.StartWith("sha256 of the first"));
     }
 
+    /// <summary>
+    /// A segmented download whose connection dies part-way: the sessions share one cursor, so the failure reports the
+    /// whole prefix written locally, the partial is cut back to it (chunks still in flight on other sessions leave
+    /// holes past it), and the retry resumes there with segments again, its hash following from byte 0.
+    /// </summary>
+    [Test]
+    public async Task SessionProcessesKilledMidSegmentedDownload_TheRetryResumesFromTheWholePrefix()
+    {
+        var ct = Timeout();
+        await using var sshd = await SshdServer.StartAsync();
+        var (source, destination, _) = await FilesAsync(sshd, 24);
+        string partial = SftpFileTransfer.TemporaryLocalName(destination);
+        await using var proxy = new TcpFaultProxy(sshd.Port, new ProxyFault(FaultKind.Throttle, FaultDirection.ServerToClient, 0) { BytesPerSecond = ThrottleRate });
+        var connection = FaultRun.ViaProxy(sshd, proxy.Port, TimeSpan.FromSeconds(1));
+        var options = FaultRun.Options(3);
+        options.Segments = 3;
+        var download = SftpTransfer.DownloadAsync(connection, source, destination, options, null, ct);
+        await WaitForPartialAsync(partial, download, ct);
+
+        var killed = SshdProcesses.KillSessions(sshd, null);
+        TestContext.Out.WriteLine("killed: " + string.Join("; ", killed));
+        Assert.That(killed, Is.Not.Empty);
+
+        var result = await download;
+        TestContext.Out.WriteLine(string.Join("\n", result.Attempts.Select(a => $"#{a.Number} from {a.StartOffset}: {a.Failure ?? "ok"}")));
+        AssertIdentical(source, destination);
+        Assert.That(result.Attempts, Has.Count.GreaterThanOrEqualTo(2));
+        Assert.That(result.Attempts[0].BytesAcknowledged, Is.GreaterThan(0), "the failed attempt reported the prefix it had written");
+        Assert.That(result.ResumedFrom, Is.EqualTo(result.Attempts[0].BytesAcknowledged), "the retry started exactly there");
+        Assert.That(result.ResumeVerification, Does.StartWith("sha256 of the first"));
+        Assert.That(result.Sha256, Is.EqualTo(Convert.ToHexStringLower(FaultRun.Sha256(source))), "the hash covers the kept prefix and the resumed rest");
+    }
+
     [Test]
     public async Task ServerCrashAndRestartOnTheSamePort_TheRetryResumesAndCompletes()
     {

@@ -152,26 +152,48 @@ public class TransferInteropTests
         Assert.That(up.Segments, segments == 1 ? Is.EqualTo(1) : Is.InRange(2, segments));
         Assert.That(up.VerifyMethod, Is.EqualTo("sha256 (remote openssl, streamed)"), "the streamed hash follows the sessions' shared prefix");
         AssertSameFile(src, _dir + "/s.bin");
-        var down = await _sftp.DownloadFileAsync(_dir + "/s.bin", Path.Combine(_local, "s.bin"), new TransferOptions { Segments = segments }, null, ct);
-        Assert.That(down.Segments, Is.EqualTo(segments));
-        Assert.That(down.Sha256, Is.EqualTo(up.Sha256));
+        // Downloads share a cursor too; small requests, few in flight, so the main session is still busy when the
+        // others have opened (on loopback it could otherwise take every chunk first).
+        var down = await _sftp.DownloadFileAsync(_dir + "/s.bin", Path.Combine(_local, "s.bin"),
+            new TransferOptions { Segments = segments, ChunkSize = 32 * 1024, RequestsInFlight = 2 }, null, ct);
+        Assert.That(down.Segments, segments == 1 ? Is.EqualTo(1) : Is.InRange(2, segments));
+        Assert.That(down.Sha256, Is.EqualTo(up.Sha256), "the local hash follows the sessions' shared prefix");
         AssertSameFile(src, Path.Combine(_local, "s.bin"));
     }
 
-    [Test]
-    public async Task Progress_IsReportedWithPhasesAndTotals()
+    [TestCase(true, 1)]
+    [TestCase(false, 1)]
+    [TestCase(false, 2)]
+    public async Task Progress_IsReportedDuringTheTransfer_NeverGoesBackwards_AndEndsComplete(bool upload, int segments)
     {
         var ct = Timeout();
-        string src = MakeLocal(8 << 20);
+        const int Size = 32 << 20;
+        string src = MakeLocal(Size);
+        await _sftp.UploadFileAsync(src, _dir + "/p.bin", new TransferOptions { Verify = VerifyMode.None }, null, ct);
         var reports = new List<TransferProgress>();
         var progress = new SyncProgress(reports);
-        await _sftp.UploadFileAsync(src, _dir + "/p.bin", new TransferOptions { ProgressInterval = TimeSpan.FromMilliseconds(10) }, progress, ct);
+        // Small requests, few in flight: long enough on loopback for several 10 ms reports mid-way.
+        var options = new TransferOptions { ProgressInterval = TimeSpan.FromMilliseconds(10), ChunkSize = 32 * 1024, RequestsInFlight = 2, Segments = segments };
+        _ = upload
+            ? await _sftp.UploadFileAsync(src, _dir + "/p.bin", options, progress, ct)
+            : await _sftp.DownloadFileAsync(_dir + "/p.bin", Path.Combine(_local, "p.bin"), options, progress, ct);
         lock (reports)
         {
             Assert.That(reports, Is.Not.Empty);
             Assert.That(reports[^1].Phase, Is.EqualTo(TransferPhase.Completed));
-            Assert.That(reports[^1].BytesDone, Is.EqualTo(8 << 20));
-            Assert.That(reports.All(r => r.TotalBytes == 8 << 20), Is.True);
+            Assert.That(reports[^1].BytesDone, Is.EqualTo(Size));
+            Assert.That(reports.All(r => r.TotalBytes == Size), Is.True);
+            Assert.That(reports.Any(r => r.Phase == TransferPhase.Transferring && r.BytesDone > 0 && r.BytesDone < Size), Is.True,
+                "at least one report while the data was moving");
+            Assert.That(reports.Any(r => r.Phase == TransferPhase.Transferring && r.BytesPerSecond > 0 && r.EstimatedRemaining is not null), Is.True,
+                "a rate and an ETA once data moves");
+            for (int i = 1; i < reports.Count; i++)
+            {
+                Assert.That(reports[i].BytesDone, Is.GreaterThanOrEqualTo(reports[i - 1].BytesDone), $"report {i} went backwards");
+            }
+
+            var phases = reports.Select(r => r.Phase).Distinct().ToList();
+            Assert.That(phases.IndexOf(TransferPhase.Transferring), Is.LessThan(phases.IndexOf(TransferPhase.Completed)));
         }
     }
 

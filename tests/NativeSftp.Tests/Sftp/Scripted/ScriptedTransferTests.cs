@@ -131,8 +131,10 @@ public class ScriptedTransferTests
         _server.Files["/down.bin"] = Pattern(20 * Chunk);
         _server.Intercept = (r, n) => r.Type == SftpPacketType.Read && n == 6 ? ScriptedAction.Send(SftpReplies.Data(r.Id + 500, new byte[10])) : null;
         string local = Path.Combine(_dir, "down.bin");
-        var ex = Assert.ThrowsAsync<SshChannelException>(() => _sftp.DownloadFileAsync("/down.bin", local, new TransferOptions { Verify = VerifyMode.Size, ChunkSize = Chunk, RequestsInFlight = 8 }).WaitAsync(Hang));
-        Assert.That(ex!.Message, Does.Contain("not outstanding"));
+        var ex = Assert.ThrowsAsync<TransferException>(() => _sftp.DownloadFileAsync("/down.bin", local, new TransferOptions { Verify = VerifyMode.Size, ChunkSize = Chunk, RequestsInFlight = 8 }).WaitAsync(Hang));
+        Assert.That(ex!.InnerException, Is.InstanceOf<SshChannelException>());
+        Assert.That(ex.Message, Does.Contain("not outstanding"));
+        Assert.That(ex.AcknowledgedOffset, Is.LessThanOrEqualTo(5 * Chunk), "only the chunks before the bad reply can have been written");
         Assert.That(File.Exists(local), Is.False);
         Assert.That(_sftp.RequestsInFlight, Is.Zero);
     }

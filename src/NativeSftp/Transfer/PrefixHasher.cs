@@ -1,0 +1,74 @@
+using System.Buffers;
+using System.Security.Cryptography;
+using System.Threading.Channels;
+using Microsoft.Win32.SafeHandles;
+
+namespace NativeSftp.Transfer;
+
+/// <summary>
+/// Hashes a local file front to back while several sessions write it out of order: it follows the offset below which
+/// every byte is written (an <see cref="AckTracker"/>'s, through <see cref="Advance"/>) and reads what was just
+/// written, which the page cache still holds. So a segmented download's SHA-256 is ready when its last byte lands,
+/// instead of costing a pass over the whole file afterwards.
+/// </summary>
+internal sealed class PrefixHasher
+{
+    /// <summary>Hash in steps of at least this much (the end always counts), so the tracker's lock is not held up.</summary>
+    private const long Step = 4 * 1024 * 1024;
+
+    private const int BufferSize = 1024 * 1024;
+
+    private readonly Channel<long> _prefixes = Channel.CreateUnbounded<long>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly long _size;
+    private long _queued;
+
+    /// <param name="written">Bytes already whole at the start (a resumed download's prefix): hashed first.</param>
+    /// <param name="size">The file's final size: hashing ends there.</param>
+    public PrefixHasher(long written, long size)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(written);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(written, size);
+        _size = size;
+        _queued = written;
+        _prefixes.Writer.TryWrite(written);
+    }
+
+    /// <summary>A new whole prefix. Called in increasing order under the tracker's lock: cheap, never blocks.</summary>
+    public void Advance(long prefix)
+    {
+        if (prefix - _queued >= Step || (prefix == _size && _queued != _size))
+        {
+            _queued = prefix;
+            _prefixes.Writer.TryWrite(prefix);
+        }
+    }
+
+    /// <summary>Hashes [0, size) into <paramref name="hash"/> as the prefix allows; cancel it if the transfer fails.</summary>
+    public async Task RunAsync(SafeFileHandle file, IncrementalHash hash, CancellationToken ct)
+    {
+        byte[] buffer = ArrayPool<byte>.Shared.Rent(BufferSize);
+        try
+        {
+            long hashed = 0;
+            while (hashed < _size)
+            {
+                long whole = await _prefixes.Reader.ReadAsync(ct).ConfigureAwait(false);
+                while (hashed < whole)
+                {
+                    int n = await RandomAccess.ReadAsync(file, buffer.AsMemory(0, (int)Math.Min(buffer.Length, whole - hashed)), hashed, ct).ConfigureAwait(false);
+                    if (n == 0)
+                    {
+                        throw new TransferException($"the local file ended at {hashed} while {whole} bytes of it were written", TransferPhase.Transferring, hashed);
+                    }
+
+                    hash.AppendData(buffer, 0, n);
+                    hashed += n;
+                }
+            }
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+}
