@@ -67,6 +67,8 @@ public sealed partial class SftpClient : IAsyncDisposable
         var channel = await connection.OpenChannelAsync("session", cancellationToken).ConfigureAwait(false);
         try
         {
+            // Not pipelined with INIT: OpenSSH opens a session channel with a window of 0 and opens it only once the
+            // subsystem runs, so INIT could not go any earlier.
             await channel.StartSubsystemAsync("sftp", cancellationToken).ConfigureAwait(false);
         }
         catch
@@ -122,9 +124,17 @@ public sealed partial class SftpClient : IAsyncDisposable
         Extensions = map;
         if (Supports(SftpExtensionNames.Limits))
         {
+            long asked = System.Diagnostics.Stopwatch.GetTimestamp();
             Limits = await GetLimitsAsync(cancellationToken).ConfigureAwait(false);
+            StartupRoundTrip = System.Diagnostics.Stopwatch.GetElapsedTime(asked);
         }
     }
+
+    /// <summary>
+    /// How long the server took to answer the session's first plain request (limits@openssh.com, which does no I/O
+    /// on the server): a round-trip sample taken for free, or null where the server has no such extension.
+    /// </summary>
+    public TimeSpan? StartupRoundTrip { get; private set; }
 
     // ---- requests ----
 

@@ -77,9 +77,9 @@ public static class SftpFileTransfer
         int chunk = TransferPlanner.ChunkSize(options.ChunkSize, sftp.MaxWriteLength(handle), sftp.Limits is not null);
         long window = sftp.Channel?.Counters.PeerWindow ?? 2 * 1024 * 1024;
         int depth = TransferPlanner.Depth(options.RequestsInFlight, window, chunk);
-        int segments = options.Segments is null && size < 2 * TransferPlanner.MinSegmentSize
-            ? 1
-            : TransferPlanner.Segments(options.Segments, size, window, await MeasureRoundTripAsync(sftp, cancellationToken).ConfigureAwait(false));
+        int segments = options.Segments is not null || size < 2 * TransferPlanner.MinSegmentSize
+            ? TransferPlanner.Segments(options.Segments, size, window, TimeSpan.Zero)
+            : TransferPlanner.Segments(null, size, window, await RoundTripAsync(sftp, cancellationToken).ConfigureAwait(false));
 
         await using var tracker = new ProgressTracker(progress, size, resumeFrom, options.ProgressInterval, TimeProvider.System,
             () => ProgressTracker.FlowOf(sftp.Channel, () => sftp.RequestsInFlight)) { Attempt = attempt };
@@ -115,10 +115,6 @@ public static class SftpFileTransfer
 
             tracker.Phase = TransferPhase.Flushing;
             tracker.Report();
-            if (options.Fsync && sftp.Supports(SftpExtensionNames.Fsync))
-            {
-                await sftp.FsyncAsync(handle, cancellationToken).ConfigureAwait(false);
-            }
         }
         catch
         {
@@ -126,7 +122,7 @@ public static class SftpFileTransfer
             throw;
         }
 
-        await sftp.CloseAsync(handle, cancellationToken).ConfigureAwait(false);
+        await FlushAndCloseAsync(sftp, handle, options.Fsync && sftp.Supports(SftpExtensionNames.Fsync), cancellationToken).ConfigureAwait(false);
         var after = new FileInfo(localPath);
         if (after.Length != size || after.LastWriteTimeUtc != mtime)
         {
@@ -192,9 +188,9 @@ public static class SftpFileTransfer
             chunk = TransferPlanner.ChunkSize(options.ChunkSize, sftp.MaxReadLength, sftp.Limits is not null);
             long window = sftp.Channel?.Counters.LocalWindow ?? 16 * 1024 * 1024;
             depth = TransferPlanner.Depth(options.RequestsInFlight, window, chunk);
-            segments = options.Segments is null && size < 2 * TransferPlanner.MinSegmentSize
-                ? 1
-                : TransferPlanner.Segments(options.Segments, size, window, await MeasureRoundTripAsync(sftp, cancellationToken).ConfigureAwait(false));
+            segments = options.Segments is not null || size < 2 * TransferPlanner.MinSegmentSize
+                ? TransferPlanner.Segments(options.Segments, size, window, TimeSpan.Zero)
+                : TransferPlanner.Segments(null, size, window, await RoundTripAsync(sftp, cancellationToken).ConfigureAwait(false));
 
             // The server hashes its file while we download it (the file is complete already), so verifying adds
             // little at the end. Only on the exec path: check-file would queue on the session the READs use (a
@@ -702,9 +698,56 @@ public static class SftpFileTransfer
         }
     }
 
-    /// <summary>The round trip of one cheap request (a STAT of "."), for choosing segments.</summary>
-    private static async Task<TimeSpan> MeasureRoundTripAsync(SftpClient sftp, CancellationToken ct)
+    /// <summary>
+    /// fsync@openssh.com (when wanted) and CLOSE, sent back to back and both statuses checked: a server handles
+    /// requests on one file in the order they arrive (draft-ietf-secsh-filexfer-02 §6.1), so the CLOSE follows the
+    /// flush there, and the upload's end costs one round trip instead of two. Nothing else sends on this session
+    /// now, so the fsync takes the send lock first and goes out first.
+    /// </summary>
+    private static async Task FlushAndCloseAsync(SftpClient sftp, SftpFileHandle handle, bool fsync, CancellationToken ct)
     {
+        if (!fsync)
+        {
+            await sftp.CloseAsync(handle, ct).ConfigureAwait(false);
+            return;
+        }
+
+        Task flushed = sftp.FsyncAsync(handle, ct);
+        Task closed = sftp.CloseAsync(handle, ct);
+        try
+        {
+            await flushed.ConfigureAwait(false);
+        }
+        catch
+        {
+            // The flush's failure is the one to report; the CLOSE's outcome no longer matters, but is awaited.
+            try
+            {
+                await closed.ConfigureAwait(false);
+            }
+#pragma warning disable CA1031 // Its echo: the handle is gone either way, and the flush's failure is what the caller gets.
+            catch (Exception)
+#pragma warning restore CA1031
+            {
+            }
+
+            throw;
+        }
+
+        await closed.ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// The round trip, for choosing segments: the one the session measured when it started, else that of one cheap
+    /// request (a STAT of "."). Only asked when the choice is the engine's (a large file, no Segments given).
+    /// </summary>
+    private static async Task<TimeSpan> RoundTripAsync(SftpClient sftp, CancellationToken ct)
+    {
+        if (sftp.StartupRoundTrip is TimeSpan measured)
+        {
+            return measured;
+        }
+
         var sw = Stopwatch.StartNew();
         await sftp.StatAsync(".", ct).ConfigureAwait(false);
         return sw.Elapsed;

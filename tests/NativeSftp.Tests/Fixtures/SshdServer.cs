@@ -14,8 +14,8 @@ public sealed class SshdOptions
     /// </summary>
     public List<string> ConfigLines { get; } = [];
 
-    /// <summary>The sftp subsystem command: <c>internal-sftp</c> (default) or e.g. <c>/usr/lib/openssh/sftp-server -R</c>.</summary>
-    public string SftpSubsystem { get; set; } = "internal-sftp";
+    /// <summary>The sftp subsystem command: <c>internal-sftp</c> (default) or e.g. <c>/usr/lib/openssh/sftp-server -R</c>; null for none (a server without SFTP).</summary>
+    public string? SftpSubsystem { get; set; } = "internal-sftp";
 
     /// <summary>Allow password and keyboard-interactive authentication (for the test user the auth tests create).</summary>
     public bool AllowPasswords { get; set; }
@@ -155,7 +155,11 @@ public sealed class SshdServer : IAsyncDisposable
         sb.AppendLine("MaxSessions 100");
         sb.AppendLine("MaxAuthTries 20");
         sb.AppendLine("LogLevel DEBUG3");
-        sb.AppendLine("Subsystem sftp " + options.SftpSubsystem);
+        if (options.SftpSubsystem is not null)
+        {
+            sb.AppendLine("Subsystem sftp " + options.SftpSubsystem);
+        }
+
         return sb.ToString();
     }
 

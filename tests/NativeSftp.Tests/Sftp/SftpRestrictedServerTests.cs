@@ -17,6 +17,25 @@ public class SftpRestrictedServerTests
         return (sshd, ssh, sftp);
     }
 
+    /// <summary>
+    /// A server with no sftp subsystem refuses the request: that refusal is what is reported, promptly, and the
+    /// connection stays usable.
+    /// </summary>
+    [Test]
+    public async Task ServerWithoutSftp_RefusesTheSubsystem_AndThatIsWhatIsReported()
+    {
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        await using var sshd = await SshdServer.StartAsync(o => o.SftpSubsystem = null);
+        await using var ssh = await SshClient.ConnectAsync(TestClients.Options(sshd), cts.Token);
+        var ex = Assert.ThrowsAsync<NativeSftp.Connection.SshChannelException>(async () => await ssh.OpenSftpAsync(cts.Token));
+        Assert.That(ex!.Message, Does.Contain("refused the 'sftp' subsystem"));
+
+        // Only that channel failed: the connection still runs commands.
+        var run = await ssh.RunCommandAsync("echo still here", cts.Token);
+        Assert.That(run.ExitStatus, Is.Zero);
+        Assert.That(System.Text.Encoding.UTF8.GetString(run.Output).Trim(), Is.EqualTo("still here"));
+    }
+
     [Test]
     public async Task ReadOnlyServer_RefusesWrites_WithPermissionDenied_AndUploadsFailLoudly()
     {
