@@ -90,6 +90,73 @@ public class ScriptedTransferTests
         Assert.That(ex!.RequestType, Is.EqualTo("CLOSE"));
     }
 
+    /// <summary>
+    /// fsync@openssh.com and CLOSE leave together (one round trip), the flush first, both statuses checked. The server
+    /// here answers the fsync only once the CLOSE has arrived, so a client that waited for that answer would hang.
+    /// </summary>
+    [TestCase(false)]
+    [TestCase(true)]
+    public async Task Upload_WithFsync_SendsTheCloseWithoutWaiting_AndAFailedFsyncFailsTheUpload(bool fsyncFails)
+    {
+        var (peer, sftp) = await ScriptedSftpPeer.ConnectAsync([("fsync@openssh.com", "1")]);
+        ScriptedRequest? unanswered = null;
+        var server = new InMemorySftpServer(peer);
+        server.Intercept = (r, _) =>
+        {
+            if (r.ExtendedName == "fsync@openssh.com")
+            {
+                unanswered = r;
+                return ScriptedAction.Ignore;
+            }
+
+            if (r.Type == SftpPacketType.Close && unanswered is { } f)
+            {
+                byte[] first = fsyncFails ? SftpReplies.Status(f.Id, SftpStatusCode.Failure, "fsync: Input/output error") : SftpReplies.Ok(f.Id);
+                return ScriptedAction.Send([.. first, .. server.Answer(r)]);
+            }
+
+            return null;
+        };
+        using var stop = new CancellationTokenSource();
+        var serving = Task.Run(() => server.RunAsync(stop.Token));
+        try
+        {
+            string local = LocalFile(5 * Chunk + 7);
+            var options = Options;
+            options.Fsync = true;
+            if (fsyncFails)
+            {
+                var ex = Assert.ThrowsAsync<SftpException>(() => sftp.UploadFileAsync(local, "/up.bin", options).WaitAsync(Hang));
+                Assert.That(ex!.Message, Does.Contain("Input/output error"));
+            }
+            else
+            {
+                await sftp.UploadFileAsync(local, "/up.bin", options).WaitAsync(Hang);
+                Assert.That(server.Files["/up.bin"], Is.EqualTo(File.ReadAllBytes(local)));
+            }
+
+            int fsync = server.Log.FindIndex(e => e.Request == "fsync@openssh.com");
+            Assert.That(fsync, Is.GreaterThanOrEqualTo(0), "fsync was asked for");
+            Assert.That(server.Log[fsync + 1].Request, Is.EqualTo(SftpPacketType.Close.ToString(System.Globalization.CultureInfo.InvariantCulture)), "the CLOSE right behind it");
+            Assert.That(server.Count(SftpPacketType.Close), Is.EqualTo(1), "one CLOSE, also when the flush failed");
+        }
+        finally
+        {
+            await sftp.DisposeAsync();
+            await stop.CancelAsync();
+            try
+            {
+                await serving;
+            }
+            catch (OperationCanceledException)
+            {
+                // how the server loop ends
+            }
+
+            await peer.DisposeAsync();
+        }
+    }
+
     [Test]
     public async Task Upload_WithRepliesReversed_WritesTheRightFile()
     {
