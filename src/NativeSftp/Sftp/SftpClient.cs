@@ -124,17 +124,9 @@ public sealed partial class SftpClient : IAsyncDisposable
         Extensions = map;
         if (Supports(SftpExtensionNames.Limits))
         {
-            long asked = System.Diagnostics.Stopwatch.GetTimestamp();
             Limits = await GetLimitsAsync(cancellationToken).ConfigureAwait(false);
-            StartupRoundTrip = System.Diagnostics.Stopwatch.GetElapsedTime(asked);
         }
     }
-
-    /// <summary>
-    /// How long the server took to answer the session's first plain request (limits@openssh.com, which does no I/O
-    /// on the server): a round-trip sample taken for free, or null where the server has no such extension.
-    /// </summary>
-    public TimeSpan? StartupRoundTrip { get; private set; }
 
     // ---- requests ----
 

@@ -738,16 +738,12 @@ public static class SftpFileTransfer
     }
 
     /// <summary>
-    /// The round trip, for choosing segments: the one the session measured when it started, else that of one cheap
-    /// request (a STAT of "."). Only asked when the choice is the engine's (a large file, no Segments given).
+    /// The round trip of one cheap request (a STAT of "."), for choosing segments; only asked when the choice is the
+    /// engine's (a large file, no Segments given). Not the session's first request: that one also pays for code
+    /// still being compiled, and a few milliseconds too many on loopback would look like a link that needs segments.
     /// </summary>
     private static async Task<TimeSpan> RoundTripAsync(SftpClient sftp, CancellationToken ct)
     {
-        if (sftp.StartupRoundTrip is TimeSpan measured)
-        {
-            return measured;
-        }
-
         var sw = Stopwatch.StartNew();
         await sftp.StatAsync(".", ct).ConfigureAwait(false);
         return sw.Elapsed;
