@@ -27,6 +27,9 @@ internal sealed class ChunkCursor
 
     public AckTracker Tracker { get; }
 
+    /// <summary>Where the range ends: the tracker reaches this when every chunk is done.</summary>
+    public long End => _end;
+
     /// <summary>The next chunk, registered with the tracker (so the two orders can never differ); false when none is left.</summary>
     public bool TryTake(out long offset, out int length, out object token)
     {

@@ -19,18 +19,29 @@ internal sealed class PrefixHasher
     private const int BufferSize = 1024 * 1024;
 
     private readonly Channel<long> _prefixes = Channel.CreateUnbounded<long>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly long _start;
     private readonly long _size;
     private long _queued;
+    private long _hashed;
 
-    /// <param name="written">Bytes already whole at the start (a resumed download's prefix): hashed first.</param>
+    /// <param name="start">Where hashing starts: bytes before it (a resumed download's kept prefix) the caller has
+    /// already put into the hash.</param>
     /// <param name="size">The file's final size: hashing ends there.</param>
-    public PrefixHasher(long written, long size)
+    public PrefixHasher(long start, long size)
     {
-        ArgumentOutOfRangeException.ThrowIfNegative(written);
-        ArgumentOutOfRangeException.ThrowIfGreaterThan(written, size);
+        ArgumentOutOfRangeException.ThrowIfNegative(start);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(start, size);
+        _start = start;
         _size = size;
-        _queued = written;
-        _prefixes.Writer.TryWrite(written);
+        _queued = start;
+        Hashed = start;
+    }
+
+    /// <summary>Every byte below this offset is in the hash.</summary>
+    public long Hashed
+    {
+        get => Interlocked.Read(ref _hashed);
+        private set => Interlocked.Exchange(ref _hashed, value);
     }
 
     /// <summary>A new whole prefix. Called in increasing order under the tracker's lock: cheap, never blocks.</summary>
@@ -43,13 +54,13 @@ internal sealed class PrefixHasher
         }
     }
 
-    /// <summary>Hashes [0, size) into <paramref name="hash"/> as the prefix allows; cancel it if the transfer fails.</summary>
+    /// <summary>Hashes [start, size) into <paramref name="hash"/> as the prefix allows; cancel it if the transfer fails.</summary>
     public async Task RunAsync(SafeFileHandle file, IncrementalHash hash, CancellationToken ct)
     {
         byte[] buffer = ArrayPool<byte>.Shared.Rent(BufferSize);
         try
         {
-            long hashed = 0;
+            long hashed = _start;
             while (hashed < _size)
             {
                 long whole = await _prefixes.Reader.ReadAsync(ct).ConfigureAwait(false);
@@ -63,6 +74,7 @@ internal sealed class PrefixHasher
 
                     hash.AppendData(buffer, 0, n);
                     hashed += n;
+                    Hashed = hashed;
                 }
             }
         }

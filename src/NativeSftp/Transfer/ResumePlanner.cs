@@ -16,8 +16,12 @@ internal static class ResumePlanner
     /// <summary>Bytes compared byte for byte when no remote hash exists: 4 MiB, a few seconds on a slow link.</summary>
     public const long ReadBackBytes = 4L * 1024 * 1024;
 
-    /// <summary>Most bytes a pipeline may have had in flight out of order: 64 requests × 256 KiB.</summary>
-    public const long MaxOutOfOrderBytes = 64L * 256 * 1024;
+    /// <summary>
+    /// How far before a partial's end holes may reach when the process that wrote it was killed (a failed attempt cuts
+    /// its partial back itself): the bytes a transfer keeps in flight — a segmented download's shared budget, which
+    /// also covers one channel's 64 × 256 KiB and segmented uploads at their default depth.
+    /// </summary>
+    public const long MaxOutOfOrderBytes = TransferPlanner.MaxDownloadBytesInFlight;
 
     public sealed record Plan(long Offset, string? Verification);
 
@@ -154,7 +158,7 @@ internal static class ResumePlanner
                 {
                     await new PipelinedDownload(sftp, handle, null, TransferPlanner.MaxDepth, theirs, progress).RunAsync(start, offset, chunk, ct).ConfigureAwait(false);
                 }
-                catch (TransferException) when (!handle.IsClosed)
+                catch (TransferException)
                 {
                     shorter = true; // the remote file ends before the candidate
                 }

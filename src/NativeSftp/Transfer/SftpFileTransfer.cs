@@ -188,9 +188,11 @@ public static class SftpFileTransfer
             chunk = TransferPlanner.ChunkSize(options.ChunkSize, sftp.MaxReadLength, sftp.Limits is not null);
             long window = sftp.Channel?.Counters.LocalWindow ?? 16 * 1024 * 1024;
             depth = TransferPlanner.Depth(options.RequestsInFlight, window, chunk);
-            segments = options.Segments is not null || size < 2 * TransferPlanner.MinSegmentSize
-                ? TransferPlanner.Segments(options.Segments, size, window, TimeSpan.Zero)
-                : TransferPlanner.Segments(null, size, window, await RoundTripAsync(sftp, cancellationToken).ConfigureAwait(false));
+            // Chosen from what is left to fetch (a resume with little left needs no extra sessions); as given when given.
+            long remaining = size - resumeFrom;
+            segments = options.Segments is not null || remaining < 2 * TransferPlanner.MinSegmentSize
+                ? TransferPlanner.Segments(options.Segments, remaining, window, TimeSpan.Zero)
+                : TransferPlanner.Segments(null, remaining, window, await RoundTripAsync(sftp, cancellationToken).ConfigureAwait(false));
 
             // The server hashes its file while we download it (the file is complete already), so verifying adds
             // little at the end. Only on the exec path: check-file would queue on the session the READs use (a
@@ -209,9 +211,9 @@ public static class SftpFileTransfer
                 if (resumeFrom > 0)
                 {
                     file.SetLength(resumeFrom);
-                    if (hash is not null && segments <= 1)
+                    if (hash is not null)
                     {
-                        // (With segments the prefix hasher reads the kept prefix first.)
+                        // Before the stall watchdog starts: reading back what we kept is not the server stalling.
                         await HashFileAsync(file.SafeFileHandle, resumeFrom, hash, cancellationToken).ConfigureAwait(false);
                     }
                 }
@@ -223,41 +225,59 @@ public static class SftpFileTransfer
 
                 // Chunks are handed out in file order to whichever session has room and count as written only once
                 // every byte of them is, so the tracker knows the whole prefix: what a resume starts from, and what
-                // the hash of a segmented download follows.
+                // the hash of a segmented download follows. That hash runs outside the stall watchdog's watch (it
+                // reads the local file; if it lags behind a fast link it finishes after the last byte arrived,
+                // which is not the server stalling) and stops when the transfer fails.
                 var follower = segments > 1 && hash is not null ? new PrefixHasher(resumeFrom, size) : null;
                 var cursor = new ChunkCursor(new AckTracker(resumeFrom, follower is null ? null : follower.Advance), resumeFrom, size, chunk);
-                await using (var watchdog = new StallWatchdog(sftp, tracker, options.StallTimeout, cancellationToken))
+                using var stopHashing = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+                Task hashing = follower is null ? Task.CompletedTask : follower.RunAsync(file.SafeFileHandle, hash!, stopHashing.Token);
+                try
                 {
-                    try
+                    await using (var watchdog = new StallWatchdog(sftp, tracker, options.StallTimeout, cancellationToken))
                     {
-                        if (segments <= 1)
+                        try
                         {
-                            await new PipelinedDownload(sftp, handle, file.SafeFileHandle, depth, hash, tracker).RunAsync(cursor, watchdog.Token, ownCursor: true).ConfigureAwait(false);
+                            if (segments <= 1)
+                            {
+                                await new PipelinedDownload(sftp, handle, file.SafeFileHandle, depth, hash, tracker).RunAsync(cursor, watchdog.Token, ownCursor: true).ConfigureAwait(false);
+                            }
+                            else
+                            {
+                                segments = await DownloadSegmentsAsync(sftp, handle, file.SafeFileHandle, cursor, depth, segments, tracker, segmentSessions, watchdog.Token).ConfigureAwait(false);
+                            }
                         }
-                        else
+                        catch (Exception e)
                         {
-                            segments = await DownloadSegmentsAsync(sftp, handle, file.SafeFileHandle, cursor, depth, segments, follower, hash, tracker, segmentSessions, watchdog.Token).ConfigureAwait(false);
+                            await stopHashing.CancelAsync().ConfigureAwait(false);
+                            await ObserveAsync(hashing).ConfigureAwait(false);
+                            long written = cursor.Tracker.Acknowledged;
+                            // Past the whole prefix the file may have holes (chunks still in flight on other sessions
+                            // when the first one failed; every session has stopped by now): cut them off, so the
+                            // partial holds only what arrived, and a later --resume finds its end.
+                            TruncateQuietly(file, written);
+                            if (watchdog.Diagnosis is not null)
+                            {
+                                throw watchdog.ToException(e, written);
+                            }
+
+                            if (e is TransferException or HostKeyVerificationException or SshAuthenticationException
+                                || (e is OperationCanceledException && cancellationToken.IsCancellationRequested))
+                            {
+                                throw; // already says where it stopped, or is about who may connect, not the file
+                            }
+
+                            throw new TransferException($"downloading {remotePath} failed: {e.Message}; every byte below {written} is written to {temp}",
+                                TransferPhase.Transferring, written, e);
                         }
                     }
-                    catch (Exception e)
-                    {
-                        long written = cursor.Tracker.Acknowledged;
-                        // Past the whole prefix the file may have holes (chunks still in flight on other sessions):
-                        // cut them off, so the partial holds only what arrived, and a later --resume finds its end.
-                        TruncateQuietly(file, written);
-                        if (watchdog.Diagnosis is not null)
-                        {
-                            throw watchdog.ToException(e, written);
-                        }
 
-                        if (e is TransferException || (e is OperationCanceledException && cancellationToken.IsCancellationRequested))
-                        {
-                            throw;
-                        }
-
-                        throw new TransferException($"reading {remotePath} failed: {e.Message}; every byte below {written} is written to {temp}",
-                            TransferPhase.Transferring, written, e);
-                    }
+                    await hashing.ConfigureAwait(false);
+                }
+                finally
+                {
+                    await stopHashing.CancelAsync().ConfigureAwait(false);
+                    await ObserveAsync(hashing).ConfigureAwait(false);
                 }
 
                 // One more READ at the end: data there means the file grew while we read it.
@@ -495,7 +515,7 @@ public static class SftpFileTransfer
     /// and a session the server refuses simply does not join.
     /// </summary>
     private static async Task<int> DownloadSegmentsAsync(SftpClient sftp, SftpFileHandle handle, SafeFileHandle local, ChunkCursor cursor, int depth, int segments,
-        PrefixHasher? follower, IncrementalHash? hash, ProgressTracker tracker, SessionFactory? factory, CancellationToken cancellationToken)
+        ProgressTracker tracker, SessionFactory? factory, CancellationToken cancellationToken)
     {
         using var abort = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var ct = abort.Token;
@@ -503,7 +523,7 @@ public static class SftpFileTransfer
         var downloaders = new List<PipelinedDownload>();
         try
         {
-            var work = new List<Task> { follower is null || hash is null ? Task.CompletedTask : follower.RunAsync(local, hash, ct) };
+            var work = new List<Task>();
             var main = new PipelinedDownload(sftp, handle, local, depth, null, tracker);
             downloaders.Add(main);
             work.Add(main.RunAsync(cursor, ct));
@@ -537,6 +557,12 @@ public static class SftpFileTransfer
             }
 
             await WhenAllFirstErrorAsync(work, abort).ConfigureAwait(false);
+            if (cursor.Tracker.Acknowledged != cursor.End)
+            {
+                // Every part ended without an error, so this cannot happen; if it ever does, it must not pass.
+                throw new TransferException($"the download ended with only {cursor.Tracker.Acknowledged} of {cursor.End} bytes written", TransferPhase.Transferring, cursor.Tracker.Acknowledged);
+            }
+
             lock (downloaders)
             {
                 return downloaders.Count(d => d.ChunksTaken > 0);
@@ -562,10 +588,12 @@ public static class SftpFileTransfer
             var session = (await opening.ConfigureAwait(false)).Sftp;
             return (session, await open(session).ConfigureAwait(false));
         }
-        catch (SshException e) when (e is not (HostKeyVerificationException or SshAuthenticationException))
+        catch (Exception e) when (e is SshException and not (HostKeyVerificationException or SshAuthenticationException)
+                                   or IOException or System.Net.Sockets.SocketException or NotSupportedException)
         {
-            // Not a host key or login problem on a separate connection: those are refusals to be reported, not
-            // capacity to do without.
+            // Capacity to do without: a refused channel or subsystem, a separate connection reset before it said
+            // hello (MaxStartups), no connection to open channels on. Not a host key or login problem on a
+            // separate connection: those are refusals to be reported.
             return null;
         }
     }
@@ -651,6 +679,20 @@ public static class SftpFileTransfer
         if (first is not null)
         {
             System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(first);
+        }
+    }
+
+    /// <summary>Waits for a task that is being abandoned, so its failure (an echo of the real one) is observed, not thrown.</summary>
+    private static async Task ObserveAsync(Task task)
+    {
+        try
+        {
+            await task.ConfigureAwait(false);
+        }
+#pragma warning disable CA1031 // The transfer's own failure is what the caller gets.
+        catch (Exception)
+#pragma warning restore CA1031
+        {
         }
     }
 

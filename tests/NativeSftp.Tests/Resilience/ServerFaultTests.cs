@@ -70,11 +70,12 @@ public class ServerFaultTests
 
     /// <summary>
     /// A segmented download whose connection dies part-way: the sessions share one cursor, so the failure reports the
-    /// whole prefix written locally, the partial is cut back to it (chunks still in flight on other sessions leave
-    /// holes past it), and the retry resumes there with segments again, its hash following from byte 0.
+    /// whole prefix written locally and the partial is cut back to exactly that (chunks in flight on other sessions
+    /// leave holes past it); a later run with Resume starts there, with segments again, and its hash covers the kept
+    /// prefix and the rest.
     /// </summary>
     [Test]
-    public async Task SessionProcessesKilledMidSegmentedDownload_TheRetryResumesFromTheWholePrefix()
+    public async Task SessionProcessesKilledMidSegmentedDownload_ThePartialIsTheWholePrefix_AndResumesThere()
     {
         var ct = Timeout();
         await using var sshd = await SshdServer.StartAsync();
@@ -82,7 +83,7 @@ public class ServerFaultTests
         string partial = SftpFileTransfer.TemporaryLocalName(destination);
         await using var proxy = new TcpFaultProxy(sshd.Port, new ProxyFault(FaultKind.Throttle, FaultDirection.ServerToClient, 0) { BytesPerSecond = ThrottleRate });
         var connection = FaultRun.ViaProxy(sshd, proxy.Port, TimeSpan.FromSeconds(1));
-        var options = FaultRun.Options(3);
+        var options = FaultRun.Options(0);
         options.Segments = 3;
         var download = SftpTransfer.DownloadAsync(connection, source, destination, options, null, ct);
         await WaitForPartialAsync(partial, download, ct);
@@ -91,13 +92,19 @@ public class ServerFaultTests
         TestContext.Out.WriteLine("killed: " + string.Join("; ", killed));
         Assert.That(killed, Is.Not.Empty);
 
-        var result = await download;
-        TestContext.Out.WriteLine(string.Join("\n", result.Attempts.Select(a => $"#{a.Number} from {a.StartOffset}: {a.Failure ?? "ok"}")));
+        var ex = Assert.ThrowsAsync<TransferException>(async () => await download);
+        TestContext.Out.WriteLine(ex!.Message);
+        long kept = ex.AcknowledgedOffset;
+        Assert.That(kept, Is.GreaterThan(0), "the prefix written before the connection died");
+        Assert.That(new FileInfo(partial).Length, Is.EqualTo(kept), "the partial is cut back to the whole prefix");
+        Assert.That(File.ReadAllBytes(partial), Is.EqualTo(File.ReadAllBytes(source).AsSpan(0, (int)kept).ToArray()));
+
+        options.Resume = true;
+        var result = await SftpTransfer.DownloadAsync(FaultRun.ViaProxyless(sshd), source, destination, options, null, ct);
         AssertIdentical(source, destination);
-        Assert.That(result.Attempts, Has.Count.GreaterThanOrEqualTo(2));
-        Assert.That(result.Attempts[0].BytesAcknowledged, Is.GreaterThan(0), "the failed attempt reported the prefix it had written");
-        Assert.That(result.ResumedFrom, Is.EqualTo(result.Attempts[0].BytesAcknowledged), "the retry started exactly there");
+        Assert.That(result.ResumedFrom, Is.EqualTo(kept), "it continued exactly there");
         Assert.That(result.ResumeVerification, Does.StartWith("sha256 of the first"));
+        Assert.That(result.Segments, Is.GreaterThanOrEqualTo(1));
         Assert.That(result.Sha256, Is.EqualTo(Convert.ToHexStringLower(FaultRun.Sha256(source))), "the hash covers the kept prefix and the resumed rest");
     }
 

@@ -67,7 +67,7 @@ public class ResumePlannerTests
     }
 
     /// <summary>
-    /// A partial whose last 16 MiB may be holes (what pipelined writes in flight can leave): its end does not match,
+    /// A partial whose last 32 MiB may be holes (what a killed process's requests in flight can leave): its end does not match,
     /// the candidate a pipeline's worth earlier does, and that is where the transfer continues. The local prefix is
     /// hashed once for both candidates.
     /// </summary>
@@ -76,18 +76,19 @@ public class ResumePlannerTests
     {
         var ct = Timeout();
         await using var sshd = await SshdServer.StartAsync();
-        var (source, data) = Source(sshd, 24 * MiB + 777);
+        var (source, data) = Source(sshd, 44 * MiB + 777);
         string destination = Path.Combine(sshd.Directory, "dest.bin");
         string partial = upload ? SftpFileTransfer.TemporaryRemoteName(destination) : SftpFileTransfer.TemporaryLocalName(destination);
-        byte[] holed = data.AsSpan(0, 20 * MiB).ToArray();
-        Array.Clear(holed, 19 * MiB, 4096);
+        byte[] holed = data.AsSpan(0, 40 * MiB).ToArray();
+        Array.Clear(holed, 39 * MiB, 4096);
         File.WriteAllBytes(partial, holed);
 
         var result = upload
             ? await SftpTransfer.UploadAsync(TestClients.Options(sshd), source, destination, Resume(), null, ct)
             : await SftpTransfer.DownloadAsync(TestClients.Options(sshd), source, destination, Resume(), null, ct);
 
-        long earlier = (20 * MiB) - ResumePlanner.MaxOutOfOrderBytes;
+        long earlier = (40 * MiB) - ResumePlanner.MaxOutOfOrderBytes;
+        Assert.That(earlier, Is.EqualTo(8 * MiB), "a segmented download's in-flight budget before the end");
         Assert.That(result.ResumedFrom, Is.EqualTo(earlier));
         Assert.That(result.ResumeVerification, Does.StartWith($"sha256 of the first {earlier} bytes"));
         Assert.That(File.ReadAllBytes(destination), Is.EqualTo(data));

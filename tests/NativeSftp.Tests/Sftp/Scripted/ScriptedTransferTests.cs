@@ -157,6 +157,66 @@ public class ScriptedTransferTests
         }
     }
 
+    /// <summary>
+    /// A segmented download that fails while a later session has already written chunks past the whole prefix: the
+    /// failure reports the prefix, and the partial is cut back to it, so nothing past it (holes and all) is kept. Two
+    /// scripted sessions: the main one answers its first READ and holds the second; the extra one answers everything;
+    /// then the main one's link closes.
+    /// </summary>
+    [Test]
+    public async Task SegmentedDownload_FailingWithChunksWrittenPastThePrefix_CutsThePartialBackToIt()
+    {
+        _server.Files["/seg.bin"] = Pattern(20 * Chunk);
+        _server.Intercept = (r, n) => r.Type == SftpPacketType.Read && n == 2 ? ScriptedAction.Ignore : null;
+        var (extraPeer, extraSftp) = await ScriptedSftpPeer.ConnectAsync();
+        var extraServer = new InMemorySftpServer(extraPeer);
+        extraServer.Files["/seg.bin"] = _server.Files["/seg.bin"];
+        using var stopExtra = new CancellationTokenSource();
+        var extraServing = Task.Run(() => extraServer.RunAsync(stopExtra.Token));
+        string local = Path.Combine(_dir, "seg.bin");
+        string partial = SftpFileTransfer.TemporaryLocalName(local);
+        long longest = 0;
+        var options = new TransferOptions { Verify = VerifyMode.Size, ChunkSize = Chunk, RequestsInFlight = 4, Segments = 2, Fsync = false };
+        try
+        {
+            var download = SftpFileTransfer.DownloadCoreAsync(_sftp, "/seg.bin", local, options, null, 0, 1,
+                _ => Task.FromResult<(SftpClient, IAsyncDisposable?)>((extraSftp, null)), CancellationToken.None);
+
+            // The extra session takes the chunks the main one has no room for, all of them land, and it closes.
+            var sw = System.Diagnostics.Stopwatch.StartNew();
+            while (extraServer.Count(SftpPacketType.Close) < 1)
+            {
+                Assert.That(sw.Elapsed, Is.LessThan(Hang), $"the extra session never finished its share: {string.Join(", ", extraServer.Log.Select(e => e.Request))}; main: {string.Join(", ", _server.Log.Select(e => e.Request))}");
+                await Task.Delay(10);
+            }
+
+            longest = new FileInfo(partial).Length;
+            await _peer.CloseAsync(); // the main session's link goes; its held READ fails
+            var ex = Assert.ThrowsAsync<TransferException>(() => download.WaitAsync(Hang));
+            TestContext.Out.WriteLine(ex!.Message);
+            Assert.That(extraServer.Count(SftpPacketType.Read), Is.GreaterThanOrEqualTo(10), "the extra session did most of the file");
+            Assert.That(longest, Is.GreaterThan(10 * Chunk), "chunks past the prefix were on disk before the failure");
+            Assert.That(ex.AcknowledgedOffset, Is.EqualTo(Chunk), "only the first chunk is whole: the second was never answered");
+            Assert.That(new FileInfo(partial).Length, Is.EqualTo(Chunk), "the partial is cut back to the whole prefix");
+            Assert.That(File.ReadAllBytes(partial), Is.EqualTo(Pattern(Chunk)));
+            Assert.That(File.Exists(local), Is.False, "nothing under the final name");
+        }
+        finally
+        {
+            await stopExtra.CancelAsync();
+            try
+            {
+                await extraServing;
+            }
+            catch (OperationCanceledException)
+            {
+                // how the server loop ends
+            }
+
+            await extraPeer.DisposeAsync();
+        }
+    }
+
     [Test]
     public async Task Upload_WithRepliesReversed_WritesTheRightFile()
     {
