@@ -197,7 +197,7 @@ public static class SftpFileTransfer
             // The server hashes its file while we download it (the file is complete already), so verifying adds
             // little at the end. Only on the exec path: check-file would queue on the session the READs use (a
             // server that answers in order would hold every READ behind it), so it runs afterwards. With segments
-            // the hash channel takes one of the server's sessions; a segment refused one hands its range on.
+            // the hash channel takes one of the server's sessions; a session refused one just does not join.
             if (wantsRemoteHash && !sftp.Supports(SftpExtensionNames.CheckFileName))
             {
                 remoteHash = RemoteHashForAsync(sftp, remotePath, options.Verify, overlapped: true, stopRemoteHash.Token);

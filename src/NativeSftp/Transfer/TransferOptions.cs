@@ -67,7 +67,11 @@ public sealed class TransferOptions
     /// <summary>No new attempt starts after this much time since the first (the attempt under way finishes).</summary>
     public TimeSpan MaxRetryDuration { get; set; } = TimeSpan.FromMinutes(30);
 
-    /// <summary>How often progress is reported at most.</summary>
+    /// <summary>
+    /// How often progress is reported at most. Reports are made one at a time, so a synchronous
+    /// <see cref="IProgress{T}"/> sees <see cref="TransferProgress.BytesDone"/> never go backwards; <see cref="Progress{T}"/>
+    /// without a synchronization context posts each report to the thread pool, which may deliver two in either order.
+    /// </summary>
     public TimeSpan ProgressInterval { get; set; } = TimeSpan.FromMilliseconds(250);
 }
 
