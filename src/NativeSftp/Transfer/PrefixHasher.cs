@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Security.Cryptography;
 using System.Threading.Channels;
 using Microsoft.Win32.SafeHandles;
@@ -16,10 +15,7 @@ internal sealed class PrefixHasher
     /// <summary>Hash in steps of at least this much (the end always counts), so the tracker's lock is not held up.</summary>
     private const long Step = 4 * 1024 * 1024;
 
-    private const int BufferSize = 1024 * 1024;
-
     private readonly Channel<long> _prefixes = Channel.CreateUnbounded<long>(new UnboundedChannelOptions { SingleReader = true });
-    private readonly long _start;
     private readonly long _size;
     private long _queued;
     private long _hashed;
@@ -31,7 +27,6 @@ internal sealed class PrefixHasher
     {
         ArgumentOutOfRangeException.ThrowIfNegative(start);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(start, size);
-        _start = start;
         _size = size;
         _queued = start;
         Hashed = start;
@@ -57,30 +52,11 @@ internal sealed class PrefixHasher
     /// <summary>Hashes [start, size) into <paramref name="hash"/> as the prefix allows; cancel it if the transfer fails.</summary>
     public async Task RunAsync(SafeFileHandle file, IncrementalHash hash, CancellationToken ct)
     {
-        byte[] buffer = ArrayPool<byte>.Shared.Rent(BufferSize);
-        try
+        while (Hashed < _size)
         {
-            long hashed = _start;
-            while (hashed < _size)
-            {
-                long whole = await _prefixes.Reader.ReadAsync(ct).ConfigureAwait(false);
-                while (hashed < whole)
-                {
-                    int n = await RandomAccess.ReadAsync(file, buffer.AsMemory(0, (int)Math.Min(buffer.Length, whole - hashed)), hashed, ct).ConfigureAwait(false);
-                    if (n == 0)
-                    {
-                        throw new TransferException($"the local file ended at {hashed} while {whole} bytes of it were written", TransferPhase.Transferring, hashed);
-                    }
-
-                    hash.AppendData(buffer, 0, n);
-                    hashed += n;
-                    Hashed = hashed;
-                }
-            }
-        }
-        finally
-        {
-            ArrayPool<byte>.Shared.Return(buffer);
+            long whole = await _prefixes.Reader.ReadAsync(ct).ConfigureAwait(false);
+            await SftpFileTransfer.HashRangeAsync(file, Hashed, whole, hash, ct).ConfigureAwait(false);
+            Hashed = whole;
         }
     }
 }

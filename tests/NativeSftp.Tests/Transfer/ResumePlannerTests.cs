@@ -18,6 +18,18 @@ public class ResumePlannerTests
 
     private static TransferOptions Resume() => new() { Resume = true, Retries = 0 };
 
+    /// <summary>Writes <paramref name="partial"/> as what an interrupted run left, then runs the transfer with Resume.</summary>
+    private static async Task<TransferResult> ResumeAsync(SshdServer sshd, bool upload, string source, byte[] partial, CancellationToken ct)
+    {
+        string destination = Path.Combine(sshd.Directory, "dest.bin");
+        File.WriteAllBytes(upload ? SftpFileTransfer.TemporaryRemoteName(destination) : SftpFileTransfer.TemporaryLocalName(destination), partial);
+        return upload
+            ? await SftpTransfer.UploadAsync(TestClients.Options(sshd), source, destination, Resume(), null, ct)
+            : await SftpTransfer.DownloadAsync(TestClients.Options(sshd), source, destination, Resume(), null, ct);
+    }
+
+    private static byte[] Destination(SshdServer sshd) => File.ReadAllBytes(Path.Combine(sshd.Directory, "dest.bin"));
+
     private static (string Source, byte[] Data) Source(SshdServer sshd, int size)
     {
         byte[] data = RandomNumberGenerator.GetBytes(size);
@@ -32,17 +44,11 @@ public class ResumePlannerTests
         var ct = Timeout();
         await using var sshd = await SshdServer.StartAsync(o => o.ConfigLines.Add("MaxSessions 1"));
         var (source, data) = Source(sshd, 10 * MiB + 321);
-        string destination = Path.Combine(sshd.Directory, "dest.bin");
-        string partial = upload ? SftpFileTransfer.TemporaryRemoteName(destination) : SftpFileTransfer.TemporaryLocalName(destination);
-        File.WriteAllBytes(partial, data.AsSpan(0, 6 * MiB).ToArray());
-
-        var result = upload
-            ? await SftpTransfer.UploadAsync(TestClients.Options(sshd), source, destination, Resume(), null, ct)
-            : await SftpTransfer.DownloadAsync(TestClients.Options(sshd), source, destination, Resume(), null, ct);
+        var result = await ResumeAsync(sshd, upload, source, data.AsSpan(0, 6 * MiB).ToArray(), ct);
 
         Assert.That(result.ResumedFrom, Is.EqualTo(6 * MiB));
         Assert.That(result.ResumeVerification, Is.EqualTo($"the last {4 * MiB} bytes before {6 * MiB} read back and compared; the rest trusted by size (no remote hash available)"));
-        Assert.That(File.ReadAllBytes(destination), Is.EqualTo(data));
+        Assert.That(Destination(sshd), Is.EqualTo(data));
     }
 
     [Test]
@@ -51,19 +57,13 @@ public class ResumePlannerTests
         var ct = Timeout();
         await using var sshd = await SshdServer.StartAsync(o => o.ConfigLines.Add("MaxSessions 1"));
         var (source, data) = Source(sshd, 10 * MiB + 321);
-        string destination = Path.Combine(sshd.Directory, "dest.bin");
-        string partial = upload ? SftpFileTransfer.TemporaryRemoteName(destination) : SftpFileTransfer.TemporaryLocalName(destination);
         byte[] bad = data.AsSpan(0, 6 * MiB).ToArray();
         bad[(6 * MiB) - 1000] ^= 0x40;
-        File.WriteAllBytes(partial, bad);
-
-        var result = upload
-            ? await SftpTransfer.UploadAsync(TestClients.Options(sshd), source, destination, Resume(), null, ct)
-            : await SftpTransfer.DownloadAsync(TestClients.Options(sshd), source, destination, Resume(), null, ct);
+        var result = await ResumeAsync(sshd, upload, source, bad, ct);
 
         Assert.That(result.ResumedFrom, Is.Zero);
         Assert.That(result.ResumeVerification, Does.Contain("did not match"));
-        Assert.That(File.ReadAllBytes(destination), Is.EqualTo(data));
+        Assert.That(Destination(sshd), Is.EqualTo(data));
     }
 
     /// <summary>
@@ -77,20 +77,14 @@ public class ResumePlannerTests
         var ct = Timeout();
         await using var sshd = await SshdServer.StartAsync();
         var (source, data) = Source(sshd, 44 * MiB + 777);
-        string destination = Path.Combine(sshd.Directory, "dest.bin");
-        string partial = upload ? SftpFileTransfer.TemporaryRemoteName(destination) : SftpFileTransfer.TemporaryLocalName(destination);
         byte[] holed = data.AsSpan(0, 40 * MiB).ToArray();
         Array.Clear(holed, 39 * MiB, 4096);
-        File.WriteAllBytes(partial, holed);
-
-        var result = upload
-            ? await SftpTransfer.UploadAsync(TestClients.Options(sshd), source, destination, Resume(), null, ct)
-            : await SftpTransfer.DownloadAsync(TestClients.Options(sshd), source, destination, Resume(), null, ct);
+        var result = await ResumeAsync(sshd, upload, source, holed, ct);
 
         long earlier = (40 * MiB) - ResumePlanner.MaxOutOfOrderBytes;
         Assert.That(earlier, Is.EqualTo(8 * MiB), "a segmented download's in-flight budget before the end");
         Assert.That(result.ResumedFrom, Is.EqualTo(earlier));
         Assert.That(result.ResumeVerification, Does.StartWith($"sha256 of the first {earlier} bytes"));
-        Assert.That(File.ReadAllBytes(destination), Is.EqualTo(data));
+        Assert.That(Destination(sshd), Is.EqualTo(data));
     }
 }

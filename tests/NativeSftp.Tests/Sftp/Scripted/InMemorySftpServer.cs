@@ -56,8 +56,8 @@ internal sealed class InMemorySftpServer
 
     public int Count(byte type) => _counts.GetValueOrDefault(type);
 
-    /// <summary>Every request in arrival order: the number of the read that brought it, and its type (an extended request by its name).</summary>
-    public List<(int Batch, string Request)> Log { get; } = [];
+    /// <summary>Every request in arrival order, by type (an extended request by its name).</summary>
+    public List<string> Log { get; } = [];
 
     /// <summary>Serves until the client closes the link, the script closes it, or <paramref name="cancellationToken"/>.</summary>
     public async Task RunAsync(CancellationToken cancellationToken)
@@ -71,10 +71,9 @@ internal sealed class InMemorySftpServer
             }
 
             var replies = new List<byte[]>(batch.Count);
-            int batchNumber = Log.Count == 0 ? 1 : Log[^1].Batch + 1;
             foreach (var request in batch)
             {
-                Log.Add((batchNumber, request.ExtendedName ?? request.Type.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+                Log.Add(request.ExtendedName ?? request.Type.ToString(System.Globalization.CultureInfo.InvariantCulture));
                 int n = _counts[request.Type] = _counts.GetValueOrDefault(request.Type) + 1;
                 switch (Intercept?.Invoke(request, n) ?? ScriptedAction.Default)
                 {

@@ -98,9 +98,9 @@ public class ScriptedTransferTests
     [TestCase(true)]
     public async Task Upload_WithFsync_SendsTheCloseWithoutWaiting_AndAFailedFsyncFailsTheUpload(bool fsyncFails)
     {
-        var (peer, sftp) = await ScriptedSftpPeer.ConnectAsync([("fsync@openssh.com", "1")]);
+        await using var session = await ServedSession.StartAsync([("fsync@openssh.com", "1")]);
+        var (sftp, server) = (session.Sftp, session.Server);
         ScriptedRequest? unanswered = null;
-        var server = new InMemorySftpServer(peer);
         server.Intercept = (r, _) =>
         {
             if (r.ExtendedName == "fsync@openssh.com")
@@ -117,44 +117,24 @@ public class ScriptedTransferTests
 
             return null;
         };
-        using var stop = new CancellationTokenSource();
-        var serving = Task.Run(() => server.RunAsync(stop.Token));
-        try
+        string local = LocalFile(5 * Chunk + 7);
+        var options = Options;
+        options.Fsync = true;
+        if (fsyncFails)
         {
-            string local = LocalFile(5 * Chunk + 7);
-            var options = Options;
-            options.Fsync = true;
-            if (fsyncFails)
-            {
-                var ex = Assert.ThrowsAsync<SftpException>(() => sftp.UploadFileAsync(local, "/up.bin", options).WaitAsync(Hang));
-                Assert.That(ex!.Message, Does.Contain("Input/output error"));
-            }
-            else
-            {
-                await sftp.UploadFileAsync(local, "/up.bin", options).WaitAsync(Hang);
-                Assert.That(server.Files["/up.bin"], Is.EqualTo(File.ReadAllBytes(local)));
-            }
-
-            int fsync = server.Log.FindIndex(e => e.Request == "fsync@openssh.com");
-            Assert.That(fsync, Is.GreaterThanOrEqualTo(0), "fsync was asked for");
-            Assert.That(server.Log[fsync + 1].Request, Is.EqualTo(SftpPacketType.Close.ToString(System.Globalization.CultureInfo.InvariantCulture)), "the CLOSE right behind it");
-            Assert.That(server.Count(SftpPacketType.Close), Is.EqualTo(1), "one CLOSE, also when the flush failed");
+            var ex = Assert.ThrowsAsync<SftpException>(() => sftp.UploadFileAsync(local, "/up.bin", options).WaitAsync(Hang));
+            Assert.That(ex!.Message, Does.Contain("Input/output error"));
         }
-        finally
+        else
         {
-            await sftp.DisposeAsync();
-            await stop.CancelAsync();
-            try
-            {
-                await serving;
-            }
-            catch (OperationCanceledException)
-            {
-                // how the server loop ends
-            }
-
-            await peer.DisposeAsync();
+            await sftp.UploadFileAsync(local, "/up.bin", options).WaitAsync(Hang);
+            Assert.That(server.Files["/up.bin"], Is.EqualTo(File.ReadAllBytes(local)));
         }
+
+        int fsync = server.Log.IndexOf("fsync@openssh.com");
+        Assert.That(fsync, Is.GreaterThanOrEqualTo(0), "fsync was asked for");
+        Assert.That(server.Log[fsync + 1], Is.EqualTo(SftpPacketType.Close.ToString(System.Globalization.CultureInfo.InvariantCulture)), "the CLOSE right behind it");
+        Assert.That(server.Count(SftpPacketType.Close), Is.EqualTo(1), "one CLOSE, also when the flush failed");
     }
 
     /// <summary>
@@ -168,52 +148,83 @@ public class ScriptedTransferTests
     {
         _server.Files["/seg.bin"] = Pattern(20 * Chunk);
         _server.Intercept = (r, n) => r.Type == SftpPacketType.Read && n == 2 ? ScriptedAction.Ignore : null;
-        var (extraPeer, extraSftp) = await ScriptedSftpPeer.ConnectAsync();
-        var extraServer = new InMemorySftpServer(extraPeer);
-        extraServer.Files["/seg.bin"] = _server.Files["/seg.bin"];
-        using var stopExtra = new CancellationTokenSource();
-        var extraServing = Task.Run(() => extraServer.RunAsync(stopExtra.Token));
+        // The transfer disposes the extra session's SftpClient itself (a factory's session is the transfer's).
+        await using var extra = await ServedSession.StartAsync(disposeClient: false);
+        extra.Server.Files["/seg.bin"] = _server.Files["/seg.bin"];
         string local = Path.Combine(_dir, "seg.bin");
         string partial = SftpFileTransfer.TemporaryLocalName(local);
-        long longest = 0;
         var options = new TransferOptions { Verify = VerifyMode.Size, ChunkSize = Chunk, RequestsInFlight = 4, Segments = 2, Fsync = false };
-        try
-        {
-            var download = SftpFileTransfer.DownloadCoreAsync(_sftp, "/seg.bin", local, options, null, 0, 1,
-                _ => Task.FromResult<(SftpClient, IAsyncDisposable?)>((extraSftp, null)), CancellationToken.None);
+        var download = SftpFileTransfer.DownloadCoreAsync(_sftp, "/seg.bin", local, options, null, 0, 1,
+            _ => Task.FromResult<(SftpClient, IAsyncDisposable?)>((extra.Sftp, null)), CancellationToken.None);
 
-            // The extra session takes the chunks the main one has no room for, all of them land, and it closes.
-            var sw = System.Diagnostics.Stopwatch.StartNew();
-            while (extraServer.Count(SftpPacketType.Close) < 1)
+        // The extra session takes the chunks the main one has no room for, all of them land, and it closes.
+        var sw = System.Diagnostics.Stopwatch.StartNew();
+        while (extra.Server.Count(SftpPacketType.Close) < 1)
+        {
+            Assert.That(sw.Elapsed, Is.LessThan(Hang), $"the extra session never finished its share: {string.Join(", ", extra.Server.Log)}; main: {string.Join(", ", _server.Log)}");
+            await Task.Delay(10);
+        }
+
+        long longest = new FileInfo(partial).Length;
+        await _peer.CloseAsync(); // the main session's link goes; its held READ fails
+        var ex = Assert.ThrowsAsync<TransferException>(() => download.WaitAsync(Hang));
+        TestContext.Out.WriteLine(ex!.Message);
+        Assert.That(extra.Server.Count(SftpPacketType.Read), Is.GreaterThanOrEqualTo(10), "the extra session did most of the file");
+        Assert.That(longest, Is.GreaterThan(10 * Chunk), "chunks past the prefix were on disk before the failure");
+        Assert.That(ex.AcknowledgedOffset, Is.EqualTo(Chunk), "only the first chunk is whole: the second was never answered");
+        Assert.That(new FileInfo(partial).Length, Is.EqualTo(Chunk), "the partial is cut back to the whole prefix");
+        Assert.That(File.ReadAllBytes(partial), Is.EqualTo(Pattern(Chunk)));
+        Assert.That(File.Exists(local), Is.False, "nothing under the final name");
+    }
+
+    /// <summary>A second scripted session with its own in-memory server, served until disposed.</summary>
+    private sealed class ServedSession : IAsyncDisposable
+    {
+        private readonly CancellationTokenSource _stop = new();
+        private readonly bool _disposeClient;
+        private Task _serving = Task.CompletedTask;
+
+        private ServedSession(ScriptedSftpPeer peer, SftpClient sftp, bool disposeClient)
+        {
+            Peer = peer;
+            Sftp = sftp;
+            Server = new InMemorySftpServer(peer);
+            _disposeClient = disposeClient;
+        }
+
+        public ScriptedSftpPeer Peer { get; }
+
+        public SftpClient Sftp { get; }
+
+        public InMemorySftpServer Server { get; }
+
+        public static async Task<ServedSession> StartAsync(IEnumerable<(string Name, string Data)>? extensions = null, bool disposeClient = true)
+        {
+            var (peer, sftp) = await ScriptedSftpPeer.ConnectAsync(extensions);
+            var session = new ServedSession(peer, sftp, disposeClient);
+            session._serving = Task.Run(() => session.Server.RunAsync(session._stop.Token));
+            return session;
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            if (_disposeClient)
             {
-                Assert.That(sw.Elapsed, Is.LessThan(Hang), $"the extra session never finished its share: {string.Join(", ", extraServer.Log.Select(e => e.Request))}; main: {string.Join(", ", _server.Log.Select(e => e.Request))}");
-                await Task.Delay(10);
+                await Sftp.DisposeAsync();
             }
 
-            longest = new FileInfo(partial).Length;
-            await _peer.CloseAsync(); // the main session's link goes; its held READ fails
-            var ex = Assert.ThrowsAsync<TransferException>(() => download.WaitAsync(Hang));
-            TestContext.Out.WriteLine(ex!.Message);
-            Assert.That(extraServer.Count(SftpPacketType.Read), Is.GreaterThanOrEqualTo(10), "the extra session did most of the file");
-            Assert.That(longest, Is.GreaterThan(10 * Chunk), "chunks past the prefix were on disk before the failure");
-            Assert.That(ex.AcknowledgedOffset, Is.EqualTo(Chunk), "only the first chunk is whole: the second was never answered");
-            Assert.That(new FileInfo(partial).Length, Is.EqualTo(Chunk), "the partial is cut back to the whole prefix");
-            Assert.That(File.ReadAllBytes(partial), Is.EqualTo(Pattern(Chunk)));
-            Assert.That(File.Exists(local), Is.False, "nothing under the final name");
-        }
-        finally
-        {
-            await stopExtra.CancelAsync();
+            await _stop.CancelAsync();
             try
             {
-                await extraServing;
+                await _serving;
             }
             catch (OperationCanceledException)
             {
                 // how the server loop ends
             }
 
-            await extraPeer.DisposeAsync();
+            await Peer.DisposeAsync();
+            _stop.Dispose();
         }
     }
 
