@@ -55,7 +55,7 @@ internal sealed class PrefixHasher
         while (Hashed < _size)
         {
             long whole = await _prefixes.Reader.ReadAsync(ct).ConfigureAwait(false);
-            await SftpFileTransfer.HashRangeAsync(file, Hashed, whole, hash, ct).ConfigureAwait(false);
+            await SftpFileTransfer.HashRangeAsync(file, Hashed, whole, hash, ct, TransferPhase.Transferring).ConfigureAwait(false);
             Hashed = whole;
         }
     }

@@ -716,7 +716,8 @@ public static class SftpFileTransfer
     internal static Task HashFileAsync(SafeFileHandle file, long size, IncrementalHash hash, CancellationToken ct) => HashRangeAsync(file, 0, size, hash, ct);
 
     /// <summary>Appends bytes [start, end) of a local file to <paramref name="hash"/>; a file that ends first is an error.</summary>
-    internal static async Task HashRangeAsync(SafeFileHandle file, long start, long end, IncrementalHash hash, CancellationToken ct)
+    internal static async Task HashRangeAsync(SafeFileHandle file, long start, long end, IncrementalHash hash, CancellationToken ct,
+        TransferPhase phase = TransferPhase.Verifying)
     {
         byte[] buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(1024 * 1024);
         try
@@ -727,7 +728,7 @@ public static class SftpFileTransfer
                 int n = await RandomAccess.ReadAsync(file, buffer.AsMemory(0, (int)Math.Min(buffer.Length, end - offset)), offset, ct).ConfigureAwait(false);
                 if (n == 0)
                 {
-                    throw new TransferException($"the file ended at {offset} while hashing up to {end}", TransferPhase.Verifying, offset);
+                    throw new TransferException($"the file ended at {offset} while hashing up to {end}", phase, offset);
                 }
 
                 hash.AppendData(buffer, 0, n);

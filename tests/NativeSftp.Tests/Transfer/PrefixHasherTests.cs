@@ -125,5 +125,6 @@ public class PrefixHasherTests
         using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         var ex = Assert.ThrowsAsync<TransferException>(() => hasher.RunAsync(file, hash, CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(10)));
         Assert.That(ex!.Message, Does.Contain("ended at 1048576"));
+        Assert.That(ex.Phase, Is.EqualTo(TransferPhase.Transferring), "it happens while the download runs");
     }
 }
