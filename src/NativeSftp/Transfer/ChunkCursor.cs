@@ -30,6 +30,18 @@ internal sealed class ChunkCursor
     /// <summary>Where the range ends: the tracker reaches this when every chunk is done.</summary>
     public long End => _end;
 
+    /// <summary>Whether every chunk has been taken (a session that joins now has nothing to do).</summary>
+    public bool IsExhausted
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _next >= _end;
+            }
+        }
+    }
+
     /// <summary>The next chunk, registered with the tracker (so the two orders can never differ); false when none is left.</summary>
     public bool TryTake(out long offset, out int length, out object token)
     {

@@ -465,7 +465,7 @@ public static class SftpFileTransfer
             {
                 work.Add(Task.Run(async () =>
                 {
-                    if (await SegmentSessionAsync(session, s => s.OpenAsync(handle.Path, SftpOpenFlags.Write, null, ct)).ConfigureAwait(false) is not var (s, h))
+                    if (await SegmentSessionAsync(session, cursor, s => s.OpenAsync(handle.Path, SftpOpenFlags.Write, null, ct)).ConfigureAwait(false) is not var (s, h))
                     {
                         return;
                     }
@@ -531,7 +531,7 @@ public static class SftpFileTransfer
             {
                 work.Add(Task.Run(async () =>
                 {
-                    if (await SegmentSessionAsync(session, s => s.OpenAsync(handle.Path, SftpOpenFlags.Read, null, ct)).ConfigureAwait(false) is not var (s, h))
+                    if (await SegmentSessionAsync(session, cursor, s => s.OpenAsync(handle.Path, SftpOpenFlags.Read, null, ct)).ConfigureAwait(false) is not var (s, h))
                     {
                         return;
                     }
@@ -581,11 +581,18 @@ public static class SftpFileTransfer
     /// session just does not join the shared cursor.
     /// </summary>
     private static async Task<(SftpClient Sftp, SftpFileHandle Handle)?> SegmentSessionAsync(Task<(SftpClient Sftp, IAsyncDisposable? Owner)> opening,
-        Func<SftpClient, Task<SftpFileHandle>> open)
+        ChunkCursor cursor, Func<SftpClient, Task<SftpFileHandle>> open)
     {
         try
         {
             var session = (await opening.ConfigureAwait(false)).Sftp;
+            if (cursor.IsExhausted)
+            {
+                // Ready too late: every chunk is taken. Opening a handle only to close it would add two round trips
+                // to the transfer's end.
+                return null;
+            }
+
             return (session, await open(session).ConfigureAwait(false));
         }
         catch (Exception e) when (e is SshException and not (HostKeyVerificationException or SshAuthenticationException)

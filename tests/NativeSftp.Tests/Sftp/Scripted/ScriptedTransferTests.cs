@@ -177,6 +177,37 @@ public class ScriptedTransferTests
         Assert.That(File.Exists(local), Is.False, "nothing under the final name");
     }
 
+    /// <summary>
+    /// A segment session that is ready only once every chunk is taken opens no handle: OPEN and CLOSE for nothing would
+    /// add two round trips to the end of the transfer. The main session does the whole file, and the result says one
+    /// session carried data.
+    /// </summary>
+    [Test]
+    public async Task SegmentSessionReadyAfterEveryChunkIsTaken_OpensNoHandle()
+    {
+        byte[] data = Pattern(20 * Chunk);
+        _server.Files["/late.bin"] = data;
+        await using var extra = await ServedSession.StartAsync(disposeClient: false);
+        extra.Server.Files["/late.bin"] = data;
+        string local = Path.Combine(_dir, "late.bin");
+        var options = new TransferOptions { Verify = VerifyMode.Size, ChunkSize = Chunk, RequestsInFlight = 4, Segments = 2, Fsync = false };
+
+        var result = await SftpFileTransfer.DownloadCoreAsync(_sftp, "/late.bin", local, options, null, 0, 1, async ct =>
+        {
+            // Ready only when the main session has asked for all 20 chunks.
+            while (_server.Count(SftpPacketType.Read) < 20)
+            {
+                await Task.Delay(5, ct);
+            }
+
+            return (extra.Sftp, null);
+        }, CancellationToken.None).WaitAsync(Hang);
+
+        Assert.That(File.ReadAllBytes(local), Is.EqualTo(data));
+        Assert.That(result.Segments, Is.EqualTo(1), "only the main session carried data");
+        Assert.That(extra.Server.Count(SftpPacketType.Open), Is.Zero, "the late session opened no handle");
+    }
+
     /// <summary>A second scripted session with its own in-memory server, served until disposed.</summary>
     private sealed class ServedSession : IAsyncDisposable
     {
