@@ -249,8 +249,7 @@ public static class SftpFileTransfer
                         }
                         catch (Exception e)
                         {
-                            await stopHashing.CancelAsync().ConfigureAwait(false);
-                            await ObserveAsync(hashing).ConfigureAwait(false);
+                            // (The prefix hasher is stopped in the finally below; what it reads meanwhile is discarded.)
                             long written = cursor.Tracker.Acknowledged;
                             // Past the whole prefix the file may have holes (chunks still in flight on other sessions
                             // when the first one failed; every session has stopped by now): cut them off, so the

@@ -15,6 +15,13 @@ public class PrefixHasherTests
     [TearDown]
     public void TearDown() => File.Delete(_path);
 
+    /// <summary>The test file with <paramref name="bytes"/> zero bytes in it, open for reading.</summary>
+    private Microsoft.Win32.SafeHandles.SafeFileHandle FileHolding(int bytes)
+    {
+        File.WriteAllBytes(_path, new byte[bytes]);
+        return File.OpenHandle(_path, FileMode.Open, FileAccess.Read, FileShare.Read, FileOptions.Asynchronous);
+    }
+
     /// <summary>
     /// Chunks land out of order, each one first as garbage (a write still under way) and only then as its real bytes,
     /// and only then is it completed: a hasher that read past the whole prefix would hash garbage. It also keeps up as
@@ -104,13 +111,13 @@ public class PrefixHasherTests
     {
         var hasher = new PrefixHasher(0, 10 << 20);
         hasher.Advance(5 << 20);
-        File.WriteAllBytes(_path, new byte[5 << 20]);
-        using var file = File.OpenHandle(_path, FileMode.Open, FileAccess.Read, FileShare.Read, FileOptions.Asynchronous);
+        using var file = FileHolding(5 << 20);
         using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         using var cts = new CancellationTokenSource();
         var running = hasher.RunAsync(file, hash, cts.Token);
         Thread.Sleep(200);
         Assert.That(running.IsCompleted, Is.False, "half the file is whole: it waits for the rest");
+        Assert.That(hasher.Hashed, Is.EqualTo(5 << 20), "having hashed the half that is");
         cts.Cancel();
         Assert.That(async () => await running.WaitAsync(TimeSpan.FromSeconds(10)), Throws.InstanceOf<OperationCanceledException>());
     }
@@ -120,8 +127,7 @@ public class PrefixHasherTests
     {
         var hasher = new PrefixHasher(0, 8 << 20);
         hasher.Advance(8 << 20);
-        File.WriteAllBytes(_path, new byte[1 << 20]);
-        using var file = File.OpenHandle(_path, FileMode.Open, FileAccess.Read, FileShare.Read, FileOptions.Asynchronous);
+        using var file = FileHolding(1 << 20);
         using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         var ex = Assert.ThrowsAsync<TransferException>(() => hasher.RunAsync(file, hash, CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(10)));
         Assert.That(ex!.Message, Does.Contain("ended at 1048576"));

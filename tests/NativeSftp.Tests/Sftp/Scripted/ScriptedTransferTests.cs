@@ -17,8 +17,7 @@ public class ScriptedTransferTests
     private ScriptedSftpPeer _peer = null!;
     private SftpClient _sftp = null!;
     private InMemorySftpServer _server = null!;
-    private CancellationTokenSource _stop = null!;
-    private Task _serving = null!;
+    private ServedSession _main = null!;
     private string _dir = null!;
 
     private static TransferOptions Options => new()
@@ -33,10 +32,8 @@ public class ScriptedTransferTests
     [SetUp]
     public async Task Connect()
     {
-        (_peer, _sftp) = await ScriptedSftpPeer.ConnectAsync();
-        _server = new InMemorySftpServer(_peer);
-        _stop = new CancellationTokenSource();
-        _serving = Task.Run(() => _server.RunAsync(_stop.Token));
+        _main = await ServedSession.StartAsync();
+        (_peer, _sftp, _server) = (_main.Peer, _main.Sftp, _main.Server);
         _dir = Path.Combine(Path.GetTempPath(), "nsftp-scripted-" + Guid.NewGuid().ToString("N")[..8]);
         Directory.CreateDirectory(_dir);
     }
@@ -44,19 +41,7 @@ public class ScriptedTransferTests
     [TearDown]
     public async Task Disconnect()
     {
-        await _sftp.DisposeAsync();
-        await _stop.CancelAsync();
-        try
-        {
-            await _serving;
-        }
-        catch (OperationCanceledException)
-        {
-            // how the server loop ends
-        }
-
-        await _peer.DisposeAsync();
-        _stop.Dispose();
+        await _main.DisposeAsync();
         Directory.Delete(_dir, recursive: true);
     }
 
@@ -208,7 +193,7 @@ public class ScriptedTransferTests
         Assert.That(extra.Server.Count(SftpPacketType.Open), Is.Zero, "the late session opened no handle");
     }
 
-    /// <summary>A second scripted session with its own in-memory server, served until disposed.</summary>
+    /// <summary>A scripted session with its own in-memory server, served until disposed (the fixture's, and any extra).</summary>
     private sealed class ServedSession : IAsyncDisposable
     {
         private readonly CancellationTokenSource _stop = new();
