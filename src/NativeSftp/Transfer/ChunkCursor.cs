@@ -12,6 +12,7 @@ internal sealed class ChunkCursor
     private readonly object _lock = new();
     private readonly long _end;
     private readonly int _chunk;
+    private readonly CancellationTokenSource _exhausted = new();
     private long _next;
 
     public ChunkCursor(AckTracker tracker, long start, long end, int chunk)
@@ -23,6 +24,10 @@ internal sealed class ChunkCursor
         _next = start;
         _end = end;
         _chunk = chunk;
+        if (start == end)
+        {
+            _exhausted.Cancel();
+        }
     }
 
     public AckTracker Tracker { get; }
@@ -42,6 +47,12 @@ internal sealed class ChunkCursor
         }
     }
 
+    /// <summary>
+    /// Cancelled once every chunk has been taken: what a session still being opened for this range waits under, so a
+    /// server that never answers an extra channel's open cannot hold a transfer whose work is all handed out.
+    /// </summary>
+    public CancellationToken Exhausted => _exhausted.Token;
+
     /// <summary>The next chunk, registered with the tracker (so the two orders can never differ); false when none is left.</summary>
     public bool TryTake(out long offset, out int length, out object token)
     {
@@ -57,7 +68,15 @@ internal sealed class ChunkCursor
             length = (int)Math.Min(_chunk, _end - _next);
             token = Tracker.Issue(offset, length);
             _next += length;
-            return true;
+            if (_next < _end)
+            {
+                return true;
+            }
         }
+
+        // The last chunk: its callbacks (sessions still opening give up) run elsewhere, never on the transfer's path
+        // or under the lock.
+        _ = _exhausted.CancelAsync();
+        return true;
     }
 }

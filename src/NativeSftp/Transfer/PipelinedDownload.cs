@@ -18,7 +18,7 @@ internal sealed class PipelinedDownload
     private readonly SftpClient _sftp;
     private readonly SftpFileHandle _remote;
     private readonly SafeFileHandle? _local;
-    private readonly int _depth;
+    private int _depth;
     private readonly IncrementalHash? _hash;
     private readonly ProgressTracker _progress;
 
@@ -31,6 +31,21 @@ internal sealed class PipelinedDownload
         _depth = depth;
         _hash = hash;
         _progress = progress;
+    }
+
+    /// <summary>
+    /// Allows <paramref name="more"/> more READs in flight, up to <paramref name="max"/> (a segment session that did not
+    /// join leaves its share to this one). Takes effect as the next chunks are taken.
+    /// </summary>
+    public void Widen(int more, int max)
+    {
+        int current, wider;
+        do
+        {
+            current = Volatile.Read(ref _depth);
+            wider = Math.Max(current, Math.Min(max, current + more));
+        }
+        while (Interlocked.CompareExchange(ref _depth, wider, current) != current);
     }
 
     /// <summary>Chunks this downloader took (with a shared cursor, its share of the work).</summary>
@@ -61,7 +76,7 @@ internal sealed class PipelinedDownload
         {
             while (true)
             {
-                while (queue.Count < _depth && cursor.TryTake(out long offset, out int length, out object token))
+                while (queue.Count < Volatile.Read(ref _depth) && cursor.TryTake(out long offset, out int length, out object token))
                 {
                     queue.AddLast(Issue(offset, length, token, offset + length, cancellationToken));
                     ChunksTaken++;

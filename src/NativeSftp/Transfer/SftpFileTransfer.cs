@@ -104,7 +104,7 @@ public static class SftpFileTransfer
                     }
                     else
                     {
-                        segments = await UploadSegmentsAsync(sftp, handle, local, size, chunk, depth, segments, hash, tracker, segmentSessions, streamed, watchdog.Token).ConfigureAwait(false);
+                        segments = await UploadSegmentsAsync(sftp, handle, local, size, chunk, depth, segments, hash, tracker, segmentSessions, streamed, watchdog.Watch, watchdog.Token).ConfigureAwait(false);
                     }
                 }
                 catch (Exception e) when (watchdog.Diagnosis is { } diagnosis)
@@ -218,6 +218,7 @@ public static class SftpFileTransfer
                     }
                 }
 
+                int fullDepth = depth;
                 if (segments > 1)
                 {
                     depth = TransferPlanner.DownloadSegmentDepth(options.RequestsInFlight, depth, segments, chunk);
@@ -244,7 +245,7 @@ public static class SftpFileTransfer
                             }
                             else
                             {
-                                segments = await DownloadSegmentsAsync(sftp, handle, file.SafeFileHandle, cursor, depth, segments, tracker, segmentSessions, watchdog.Token).ConfigureAwait(false);
+                                segments = await DownloadSegmentsAsync(sftp, handle, file.SafeFileHandle, cursor, depth, fullDepth, segments, tracker, segmentSessions, watchdog.Watch, watchdog.Token).ConfigureAwait(false);
                             }
                         }
                         catch (Exception e)
@@ -258,6 +259,13 @@ public static class SftpFileTransfer
                             if (watchdog.Diagnosis is not null)
                             {
                                 throw watchdog.ToException(e, written);
+                            }
+
+                            if (e is TransferException { Phase: TransferPhase.Transferring } te && te.GetType() == typeof(TransferException) && te.AcknowledgedOffset < written)
+                            {
+                                // Made by one session (the file shrank under it) while others were still completing
+                                // chunks: the prefix written by the time all stopped is what a resume can keep.
+                                throw new TransferException(te.Message, te.Phase, written, te) { FirstFailedOffset = te.FirstFailedOffset };
                             }
 
                             if (e is TransferException or HostKeyVerificationException or SshAuthenticationException
@@ -442,15 +450,16 @@ public static class SftpFileTransfer
     /// it). A session the server refuses (its session limit, a refused connection) just does not join.
     /// </summary>
     private static async Task<int> UploadSegmentsAsync(SftpClient sftp, SftpFileHandle handle, SafeFileHandle local, long size, int chunk, int depth, int segments,
-        IncrementalHash? hash, ProgressTracker tracker, SessionFactory? factory, StreamingRemoteHash? streamed, CancellationToken cancellationToken)
+        IncrementalHash? hash, ProgressTracker tracker, SessionFactory? factory, StreamingRemoteHash? streamed, Action<SftpClient> joined, CancellationToken cancellationToken)
     {
         // The first failure stops the other sessions too.
         using var abort = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var ct = abort.Token;
         var cursor = new ChunkCursor(new AckTracker(0, streamed is null ? null : streamed.Advance), 0, size, chunk);
         // Every extra session opens at once (each costs a few round trips) and joins as soon as it is ready; the
-        // main session starts straight away.
-        var opening = OpenExtraSessions(sftp, segments - 1, factory, ct);
+        // main session starts straight away. Opens still pending when every chunk is taken are given up.
+        using var opensStop = CancellationTokenSource.CreateLinkedTokenSource(ct, cursor.Exhausted);
+        var opening = OpenExtraSessions(sftp, segments - 1, factory, opensStop.Token);
         var uploaders = new List<PipelinedUpload>();
         try
         {
@@ -474,6 +483,8 @@ public static class SftpFileTransfer
                     {
                         uploaders.Add(uploader);
                     }
+
+                    joined(s);
 
                     try
                     {
@@ -513,12 +524,13 @@ public static class SftpFileTransfer
     /// prefix grows steadily (the local hash follows it, a resume starts from it), a slower session takes fewer chunks,
     /// and a session the server refuses simply does not join.
     /// </summary>
-    private static async Task<int> DownloadSegmentsAsync(SftpClient sftp, SftpFileHandle handle, SafeFileHandle local, ChunkCursor cursor, int depth, int segments,
-        ProgressTracker tracker, SessionFactory? factory, CancellationToken cancellationToken)
+    private static async Task<int> DownloadSegmentsAsync(SftpClient sftp, SftpFileHandle handle, SafeFileHandle local, ChunkCursor cursor, int depth, int fullDepth,
+        int segments, ProgressTracker tracker, SessionFactory? factory, Action<SftpClient> joined, CancellationToken cancellationToken)
     {
         using var abort = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var ct = abort.Token;
-        var opening = OpenExtraSessions(sftp, segments - 1, factory, ct);
+        using var opensStop = CancellationTokenSource.CreateLinkedTokenSource(ct, cursor.Exhausted);
+        var opening = OpenExtraSessions(sftp, segments - 1, factory, opensStop.Token);
         var downloaders = new List<PipelinedDownload>();
         try
         {
@@ -532,6 +544,13 @@ public static class SftpFileTransfer
                 {
                     if (await SegmentSessionAsync(session, cursor, s => s.OpenAsync(handle.Path, SftpOpenFlags.Read, null, ct)).ConfigureAwait(false) is not var (s, h))
                     {
+                        // Refused: its share of the bytes in flight goes to the main session (up to what one
+                        // channel's window takes), which would otherwise run at a fraction of its depth alone.
+                        if (!cursor.IsExhausted)
+                        {
+                            main.Widen(depth, fullDepth);
+                        }
+
                         return;
                     }
 
@@ -540,6 +559,8 @@ public static class SftpFileTransfer
                     {
                         downloaders.Add(downloader);
                     }
+
+                    joined(s);
 
                     try
                     {
@@ -593,6 +614,12 @@ public static class SftpFileTransfer
             }
 
             return (session, await open(session).ConfigureAwait(false));
+        }
+        catch (OperationCanceledException) when (cursor.IsExhausted)
+        {
+            // Still opening when every chunk was taken: given up, so a server slow to answer (or never answering) an
+            // extra channel's open cannot hold a transfer whose work is all handed out.
+            return null;
         }
         catch (Exception e) when (e is SshException and not (HostKeyVerificationException or SshAuthenticationException)
                                    or IOException or System.Net.Sockets.SocketException or NotSupportedException)

@@ -12,7 +12,7 @@ internal sealed class StallWatchdog : IAsyncDisposable
     /// <summary>How often the watchdog looks; a stall is reported at most this much after the timeout.</summary>
     private static readonly TimeSpan MaxCheckInterval = TimeSpan.FromSeconds(1);
 
-    private readonly SftpClient _sftp;
+    private readonly List<SftpClient> _sessions;
     private readonly ProgressTracker _progress;
     private readonly TimeSpan _timeout;
     private readonly CancellationTokenSource _abort;
@@ -21,7 +21,7 @@ internal sealed class StallWatchdog : IAsyncDisposable
 
     public StallWatchdog(SftpClient sftp, ProgressTracker progress, TimeSpan timeout, CancellationToken outer)
     {
-        _sftp = sftp;
+        _sessions = [sftp];
         _progress = progress;
         _timeout = timeout;
         _abort = CancellationTokenSource.CreateLinkedTokenSource(outer);
@@ -36,8 +36,17 @@ internal sealed class StallWatchdog : IAsyncDisposable
     /// <summary>Set when we ended the attempt for a stall.</summary>
     public string? Diagnosis { get; private set; }
 
-    /// <summary>The stall was a silent connection (nothing received for the whole timeout); we failed the connection.</summary>
-    public bool IsSilent { get; private set; }
+    /// <summary>
+    /// Adds a segment's session to what a stall diagnosis looks at (the transfer's own session is there from the
+    /// start): a stuck segment is then named, and only a connection that is really silent is failed.
+    /// </summary>
+    public void Watch(SftpClient session)
+    {
+        lock (_sessions)
+        {
+            _sessions.Add(session);
+        }
+    }
 
     private async Task LoopAsync()
     {
@@ -50,16 +59,17 @@ internal sealed class StallWatchdog : IAsyncDisposable
                 TimeSpan idle = _progress.SinceLastProgress;
                 if (idle >= _timeout)
                 {
-                    Diagnosis = Diagnose(idle);
+                    (Diagnosis, var silent) = Diagnose(idle);
                     try
                     {
-                        if (IsSilent)
+                        foreach (var connection in silent)
                         {
-                            // Nothing at all came back for the whole stall timeout: the connection is dead by any
-                            // measure (keepalive would say so too, were it on). Failing it now makes the CLOSE and
-                            // channel-close that follow fail at once instead of each waiting out its own 10 s timeout
-                            // on a path that will never answer (found by Resilience/NetworkFaultTests: 20 s per stall).
-                            await _sftp.Connection!.Transport.FailAsync(new SshConnectionException(
+                            // Nothing at all came back on it for the whole stall timeout while a request waited: the
+                            // connection is dead by any measure (keepalive would say so too, were it on). Failing it
+                            // now makes the CLOSE and channel-close that follow fail at once instead of each waiting
+                            // out its own 10 s timeout on a path that will never answer (found by
+                            // Resilience/NetworkFaultTests: 20 s per stall).
+                            await connection.Transport.FailAsync(new SshConnectionException(
                                 $"the transfer stalled on a silent connection: {Diagnosis}", DisconnectReason.ConnectionLost, ClosedBy.Client)).ConfigureAwait(false);
                         }
                     }
@@ -79,33 +89,61 @@ internal sealed class StallWatchdog : IAsyncDisposable
         }
     }
 
-    private string Diagnose(TimeSpan idle)
+    /// <summary>
+    /// What was stuck, session by session (named only when there are several), and the connections that were silent
+    /// while something waited on them. A session with no request out and an open window is only idle (its share is
+    /// done, or it waits for the local file): its connection's quiet is not a fault.
+    /// </summary>
+    private (string Diagnosis, List<Connection.SshConnection> Silent) Diagnose(TimeSpan idle)
     {
         string secs = $"{idle.TotalSeconds:0.#} s";
         var parts = new List<string> { $"no acknowledged progress for {secs}" };
-        if (_sftp.Channel?.Counters is { } c)
+        var silent = new List<Connection.SshConnection>();
+        SftpClient[] sessions;
+        lock (_sessions)
         {
+            sessions = [.. _sessions];
+        }
+
+        bool anyWaiting = false;
+        for (int i = 0; i < sessions.Length; i++)
+        {
+            var session = sessions[i];
+            string who = sessions.Length == 1 ? "" : i == 0 ? "main session: " : $"segment session {i + 1}: ";
+            int inFlight = session.RequestsInFlight;
+            var c = session.Channel?.Counters;
+            bool windowShut = c is { BlockedOnPeerWindowNow: true, PeerWindow: 0 };
+            bool waiting = inFlight > 0 || windowShut;
+            anyWaiting |= waiting;
             // Against the timeout less one check interval, not the idle time: a packet is noticed at the first tick
             // after it arrived, so the silence measured is short by up to one interval.
-            if (c.TimeSinceLastPacketReceived >= _timeout - CheckInterval)
+            if (waiting && c is not null && c.TimeSinceLastPacketReceived >= _timeout - CheckInterval)
             {
-                IsSilent = _sftp.Connection is not null;
-                parts.Add($"nothing received from the server at all for {c.TimeSinceLastPacketReceived.TotalSeconds:0.#} s (the connection is silent: a dead network path or a frozen server)");
+                if (session.Connection is { } connection && !silent.Contains(connection))
+                {
+                    silent.Add(connection);
+                }
+
+                parts.Add($"{who}nothing received from the server at all for {c.TimeSinceLastPacketReceived.TotalSeconds:0.#} s (the connection is silent: a dead network path or a frozen server)");
             }
 
-            if (c.BlockedOnPeerWindowNow && c.PeerWindow == 0)
+            if (windowShut)
             {
-                parts.Add($"the server's channel window for our data is at zero (it stopped reading; {c.TimeBlockedOnPeerWindow.TotalSeconds:0.#} s blocked on it in all, {c.WindowAdjustsReceived} WINDOW_ADJUSTs received)");
+                parts.Add($"{who}the server's channel window for our data is at zero (it stopped reading; {c!.TimeBlockedOnPeerWindow.TotalSeconds:0.#} s blocked on it in all, {c.WindowAdjustsReceived} WINDOW_ADJUSTs received)");
+            }
+
+            if (inFlight > 0)
+            {
+                parts.Add($"{who}{inFlight} SFTP request(s) in flight with no reply for {secs}");
             }
         }
 
-        int inFlight = _sftp.RequestsInFlight;
-        if (inFlight > 0)
+        if (!anyWaiting)
         {
-            parts.Add($"{inFlight} SFTP request(s) in flight with no reply for {secs}");
+            parts.Add("no request is waiting on the server and no channel window is shut: the hold-up is on this side (reading or writing the local file)");
         }
 
-        return string.Join("; ", parts);
+        return (string.Join("; ", parts), silent);
     }
 
     public TransferException ToException(Exception cause, long acknowledged) =>

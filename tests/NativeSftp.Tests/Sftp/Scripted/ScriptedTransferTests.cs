@@ -193,6 +193,127 @@ public class ScriptedTransferTests
         Assert.That(extra.Server.Count(SftpPacketType.Open), Is.Zero, "the late session opened no handle");
     }
 
+    /// <summary>
+    /// An extra session whose open the server never answers (a channel open left hanging) does not hold a transfer
+    /// whose chunks are all handed out: the open is given up once the last chunk is taken, and the main session's
+    /// result is returned. Before, the transfer waited for the open until the stall watchdog failed it.
+    /// </summary>
+    [Test]
+    public async Task SegmentSessionThatNeverOpens_DoesNotHoldTheFinishedTransfer([Values] bool upload)
+    {
+        byte[] data = Pattern(30 * Chunk + 7);
+        var options = new TransferOptions { Verify = VerifyMode.Size, UseTemporaryName = false, Fsync = false, ChunkSize = Chunk, RequestsInFlight = 4, Segments = 3 };
+        var givenUp = 0;
+        async Task<(SftpClient, IAsyncDisposable?)> NeverOpens(CancellationToken ct)
+        {
+            try
+            {
+                await Task.Delay(Timeout.Infinite, ct);
+            }
+            finally
+            {
+                Interlocked.Increment(ref givenUp);
+            }
+
+            throw new System.Diagnostics.UnreachableException();
+        }
+
+        TransferResult result;
+        if (upload)
+        {
+            result = await SftpFileTransfer.UploadCoreAsync(_sftp, LocalFile(data.Length), "/up.bin", options, null, 0, 1, NeverOpens, CancellationToken.None).WaitAsync(Hang);
+            Assert.That(_server.Files["/up.bin"], Is.EqualTo(data));
+        }
+        else
+        {
+            _server.Files["/down.bin"] = data;
+            string local = Path.Combine(_dir, "down.bin");
+            result = await SftpFileTransfer.DownloadCoreAsync(_sftp, "/down.bin", local, options, null, 0, 1, NeverOpens, CancellationToken.None).WaitAsync(Hang);
+            Assert.That(File.ReadAllBytes(local), Is.EqualTo(data));
+        }
+
+        Assert.That(result.Segments, Is.EqualTo(1), "only the main session carried data");
+        Assert.That(givenUp, Is.EqualTo(2), "both pending opens were given up");
+    }
+
+    /// <summary>
+    /// When the extra sessions of a segmented download are refused, the main session takes over their share of the
+    /// requests in flight (up to the one-channel depth) instead of running alone at an eighth of it. The server
+    /// answers the first READ only once every refusal is in, then holds the rest, so the READs that arrive are
+    /// exactly what the main session keeps in flight.
+    /// </summary>
+    [Test]
+    public async Task SegmentedDownload_WithEveryExtraSessionRefused_TheMainSessionTakesTheirShareOfRequests()
+    {
+        const int segments = 8;
+        int refused = 0;
+        _server.Files["/wide.bin"] = new byte[24 * 1024 * 1024];
+        _server.Intercept = (r, n) =>
+        {
+            if (r.Type != SftpPacketType.Read)
+            {
+                return null;
+            }
+
+            if (n == 1)
+            {
+                SpinWait.SpinUntil(() => Volatile.Read(ref refused) == segments - 1, Hang);
+                Thread.Sleep(300); // the refused sessions hand over their share just after
+                return null;
+            }
+
+            return ScriptedAction.Ignore;
+        };
+
+        // The server allows no more sessions; no explicit depth, so the per-segment share applies.
+        var options = new TransferOptions { Verify = VerifyMode.Size, Fsync = false, ChunkSize = 1024 * 1024, Segments = segments };
+        using var cancel = new CancellationTokenSource();
+        var download = SftpFileTransfer.DownloadCoreAsync(_sftp, "/wide.bin", Path.Combine(_dir, "wide.bin"), options, null, 0, 1, _ =>
+        {
+            Interlocked.Increment(ref refused);
+            return Task.FromException<(SftpClient, IAsyncDisposable?)>(
+                new SshChannelOpenException("session", ChannelOpenFailureReason.AdministrativelyProhibited, "no more sessions"));
+        }, cancel.Token);
+
+        int chunk = _sftp.MaxReadLength;
+        int oneChannelDepth = TransferPlanner.Depth(null, 16 * 1024 * 1024, chunk);
+        int share = TransferPlanner.DownloadSegmentDepth(null, oneChannelDepth, segments, chunk);
+        Assert.That(share, Is.LessThan(oneChannelDepth), "the test needs a share below the one-channel depth");
+        var sw = System.Diagnostics.Stopwatch.StartNew();
+        while (_server.Count(SftpPacketType.Read) < 1 + oneChannelDepth && sw.Elapsed < TimeSpan.FromSeconds(5))
+        {
+            await Task.Delay(20);
+        }
+
+        await Task.Delay(200); // and no more than that arrive
+        Assert.That(_server.Count(SftpPacketType.Read), Is.EqualTo(1 + oneChannelDepth),
+            $"after the first reply the main session refills to the one-channel depth ({oneChannelDepth}), not its share ({share})");
+        await cancel.CancelAsync();
+        Assert.CatchAsync<OperationCanceledException>(() => download.WaitAsync(Hang));
+    }
+
+    /// <summary>
+    /// A stall in one segment session is named: the diagnosis says which session has requests with no reply, where it
+    /// used to look at the main session only (idle once the chunks ran out, so it said nothing of the cause).
+    /// </summary>
+    [Test]
+    public async Task SegmentedDownload_OneSessionStalls_TheDiagnosisNamesIt()
+    {
+        byte[] data = Pattern(40 * Chunk);
+        _server.Files["/stall.bin"] = data;
+        await using var extra = await ServedSession.StartAsync(disposeClient: false);
+        extra.Server.Files["/stall.bin"] = data;
+        extra.Server.Intercept = (r, n) => r.Type == SftpPacketType.Read ? ScriptedAction.Ignore : null;
+        var options = new TransferOptions { Verify = VerifyMode.Size, Fsync = false, ChunkSize = Chunk, RequestsInFlight = 4, Segments = 2, StallTimeout = TimeSpan.FromSeconds(2) };
+        var ex = Assert.ThrowsAsync<TransferException>(() => SftpFileTransfer.DownloadCoreAsync(_sftp, "/stall.bin", Path.Combine(_dir, "stall.bin"), options, null, 0, 1,
+            _ => Task.FromResult<(SftpClient, IAsyncDisposable?)>((extra.Sftp, null)), CancellationToken.None).WaitAsync(Hang));
+        TestContext.Out.WriteLine(ex!.StallDiagnosis);
+        Assert.That(ex.StallDiagnosis, Does.StartWith("no acknowledged progress for"));
+        Assert.That(ex.StallDiagnosis, Does.Contain("segment session 2: 4 SFTP request(s) in flight with no reply"));
+        Assert.That(ex.StallDiagnosis, Does.Not.Contain("main session:"), "the main session had finished its share and waited on nothing");
+        Assert.That(ex.AcknowledgedOffset, Is.LessThan(data.Length));
+    }
+
     /// <summary>A scripted session with its own in-memory server, served until disposed (the fixture's, and any extra).</summary>
     private sealed class ServedSession : IAsyncDisposable
     {
