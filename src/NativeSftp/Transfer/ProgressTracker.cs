@@ -11,6 +11,9 @@ internal sealed class ProgressTracker : IAsyncDisposable
     /// <summary>Weight of the newest sample in the smoothed rate (an exponential moving average over ~5 samples).</summary>
     private const double RateSmoothing = 0.2;
 
+    /// <summary>An ETA longer than this is no estimate (and TimeSpan overflows near 29,000 years at any rate).</summary>
+    private static readonly TimeSpan MaxEstimate = TimeSpan.FromDays(365);
+
     private readonly IProgress<TransferProgress>? _progress;
     private readonly TimeProvider _time;
     private readonly long? _total;
@@ -20,6 +23,10 @@ internal sealed class ProgressTracker : IAsyncDisposable
     private readonly Lock _reportLock = new();
     private long _done;
     private long _lastProgressTimestamp;
+    private long _lastSampleTimestamp;
+    private long _lastSampleDone;
+    private readonly long _startTimestamp;
+    private readonly long _initialDone;
     private double _rate;
 
     public ProgressTracker(IProgress<TransferProgress>? progress, long? total, long initialDone, TimeSpan interval, TimeProvider time, Func<(int, TimeSpan)>? flow)
@@ -30,6 +37,8 @@ internal sealed class ProgressTracker : IAsyncDisposable
         _time = time;
         _flow = flow;
         _lastProgressTimestamp = time.GetTimestamp();
+        _lastSampleTimestamp = _startTimestamp = _lastProgressTimestamp;
+        _lastSampleDone = _initialDone = initialDone;
         _loop = progress is null ? Task.CompletedTask : Task.Run(() => LoopAsync(interval));
     }
 
@@ -49,24 +58,11 @@ internal sealed class ProgressTracker : IAsyncDisposable
     private async Task LoopAsync(TimeSpan interval)
     {
         using var timer = new PeriodicTimer(interval, _time);
-        long lastDone = Done;
-        long last = _time.GetTimestamp();
         try
         {
             while (await timer.WaitForNextTickAsync(_stop.Token).ConfigureAwait(false))
             {
-                long now = _time.GetTimestamp();
-                long done = Done;
-                double seconds = _time.GetElapsedTime(last, now).TotalSeconds;
-                // The rate is the transfer's: it holds still while flushing and verifying instead of decaying to zero.
-                if (seconds > 0 && Phase == TransferPhase.Transferring)
-                {
-                    double sample = (done - lastDone) / seconds;
-                    _rate = _rate == 0 ? sample : (RateSmoothing * sample) + ((1 - RateSmoothing) * _rate);
-                }
-
-                lastDone = done;
-                last = now;
+                Sample();
                 Report();
             }
         }
@@ -74,6 +70,46 @@ internal sealed class ProgressTracker : IAsyncDisposable
         {
             // Stopped at the end of the transfer.
         }
+#pragma warning disable CA1031 // Progress reporting must never fail the transfer it reports on (a receiver that throws stops the reports, not the transfer).
+        catch (Exception)
+#pragma warning restore CA1031
+        {
+        }
+    }
+
+    /// <summary>Takes one rate sample: the bytes since the last one over the time since it, smoothed.</summary>
+    internal void Sample()
+    {
+        long now = _time.GetTimestamp();
+        long done = Done;
+        double seconds = _time.GetElapsedTime(_lastSampleTimestamp, now).TotalSeconds;
+        // The rate is the transfer's: it holds still while flushing and verifying instead of decaying to zero.
+        if (seconds > 0 && Phase == TransferPhase.Transferring)
+        {
+            double sample = (done - _lastSampleDone) / seconds;
+            _rate = _rate == 0 ? sample : (RateSmoothing * sample) + ((1 - RateSmoothing) * _rate);
+            if (_rate < 1)
+            {
+                // A stall decays the average geometrically, never to zero: call it zero (and the ETA unknown) rather
+                // than divide by a vanishing rate.
+                _rate = 0;
+            }
+        }
+
+        _lastSampleDone = done;
+        _lastSampleTimestamp = now;
+    }
+
+    /// <summary>Time left at <paramref name="rate"/> bytes/s; null when the rate says nothing (zero, or a time too long to be an estimate).</summary>
+    internal static TimeSpan? TimeLeft(long remaining, double rate)
+    {
+        if (rate < 1)
+        {
+            return null;
+        }
+
+        double seconds = Math.Max(0, remaining) / rate;
+        return seconds < MaxEstimate.TotalSeconds ? TimeSpan.FromSeconds(seconds) : null;
     }
 
     public void Report()
@@ -89,8 +125,16 @@ internal sealed class ProgressTracker : IAsyncDisposable
         {
             var (inFlight, blocked) = _flow?.Invoke() ?? (0, TimeSpan.Zero);
             long done = Done;
-            TimeSpan? eta = _total is long t && _rate > 0 ? TimeSpan.FromSeconds(Math.Max(0, t - done) / _rate) : null;
-            _progress.Report(new TransferProgress(Phase, done, _total, _rate, eta, inFlight, blocked, Attempt));
+            double rate = _rate;
+            if (rate == 0 && Phase != TransferPhase.Transferring)
+            {
+                // A transfer over before the first sample (or a last report after it): its average, not "0 B/s".
+                double seconds = _time.GetElapsedTime(_startTimestamp).TotalSeconds;
+                rate = seconds > 0 ? (done - _initialDone) / seconds : 0;
+            }
+
+            TimeSpan? eta = _total is long t ? TimeLeft(t - done, rate) : null;
+            _progress.Report(new TransferProgress(Phase, done, _total, rate, eta, inFlight, blocked, Attempt));
         }
     }
 
