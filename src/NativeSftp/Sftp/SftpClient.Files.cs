@@ -83,6 +83,21 @@ public sealed partial class SftpClient
         return (int)max;
     }
 
+    /// <summary>
+    /// The most file bytes a WRITE for <paramref name="handle"/> can carry and still travel in one SSH channel packet
+    /// (the peer's maximum packet size less the WRITE header); null over a plain stream. A larger WRITE is split
+    /// across packets, which SSH allows, but which costs a runt packet per WRITE and which some servers' SFTP parsers
+    /// get wrong when packets of several channels interleave (ProFTPD's mod_sftp keeps one partial-request buffer per
+    /// connection, not per channel).
+    /// </summary>
+    public int? SinglePacketWriteLength(SftpFileHandle handle)
+    {
+        ArgumentNullException.ThrowIfNull(handle);
+        return Channel is { PeerMaxPacketSize: > 0 } c
+            ? (int)Math.Min(int.MaxValue, (long)c.PeerMaxPacketSize - SftpWrite.HeaderSize(handle.Handle.Length))
+            : null;
+    }
+
     /// <summary>The most bytes one READ may ask for: the server's limit, else 256 KiB less the DATA header.</summary>
     public int MaxReadLength
     {

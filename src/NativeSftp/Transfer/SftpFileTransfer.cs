@@ -74,7 +74,7 @@ public static class SftpFileTransfer
 
         var flags = resumeFrom > 0 ? SftpOpenFlags.Write : SftpOpenFlags.Write | SftpOpenFlags.Create | SftpOpenFlags.Truncate;
         var handle = await sftp.OpenAsync(target, flags, null, cancellationToken).ConfigureAwait(false);
-        int chunk = TransferPlanner.ChunkSize(options.ChunkSize, sftp.MaxWriteLength(handle), sftp.Limits is not null);
+        int chunk = TransferPlanner.ChunkSize(options.ChunkSize, sftp.MaxWriteLength(handle), sftp.Limits is not null, sftp.SinglePacketWriteLength(handle));
         long window = sftp.Channel?.Counters.PeerWindow ?? 2 * 1024 * 1024;
         int depth = TransferPlanner.Depth(options.RequestsInFlight, window, chunk);
         int segments = options.Segments is not null || size < 2 * TransferPlanner.MinSegmentSize

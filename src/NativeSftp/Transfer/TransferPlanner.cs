@@ -24,7 +24,17 @@ internal static class TransferPlanner
     /// <summary>A segment smaller than this is not worth its own channel.</summary>
     public const long MinSegmentSize = 16L * 1024 * 1024;
 
-    public static int ChunkSize(int? requested, int serverMax, bool serverAnnouncedLimits)
+    /// <summary>A channel packet that leaves less than this for a WRITE's data is not worth fitting WRITEs into.</summary>
+    public const int MinSinglePacketChunk = 4096;
+
+    /// <summary>
+    /// The request size: as asked (up to the server's maximum); else the server's limits@openssh.com maximum; else
+    /// 32 KiB, cut to <paramref name="singlePacketMax"/> (a WRITE that fits one channel packet) when that is given and
+    /// not absurdly small. A server that announces no limits is usually not OpenSSH: one packet per WRITE is what such
+    /// servers are tested with (ProFTPD's mod_sftp, whose channel packets are 32 KiB, misparses a 32 KiB WRITE split
+    /// in two when another channel's packets come between the halves).
+    /// </summary>
+    public static int ChunkSize(int? requested, int serverMax, bool serverAnnouncedLimits, int? singlePacketMax = null)
     {
         if (requested is int r)
         {
@@ -36,7 +46,13 @@ internal static class TransferPlanner
             return Math.Min(r, serverMax);
         }
 
-        return serverAnnouncedLimits ? serverMax : Math.Min(DefaultChunkSize, serverMax);
+        if (serverAnnouncedLimits)
+        {
+            return serverMax;
+        }
+
+        int chunk = Math.Min(DefaultChunkSize, serverMax);
+        return singlePacketMax is int p && p >= MinSinglePacketChunk ? Math.Min(chunk, p) : chunk;
     }
 
     /// <summary>Enough requests to keep <paramref name="window"/> bytes in flight (one more to cover the reply turnaround).</summary>

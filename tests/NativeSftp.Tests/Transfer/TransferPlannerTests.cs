@@ -28,4 +28,15 @@ public class TransferPlannerTests
     [Test]
     public void DownloadSegmentDepth_TakesAnExplicitDepthAsItIs() =>
         Assert.That(TransferPlanner.DownloadSegmentDepth(50, 50, 8, Chunk), Is.EqualTo(50));
+
+    // A server without limits@openssh.com: 32 KiB, cut to what fits one channel packet (ProFTPD's mod_sftp: 32768 max
+    // packet, 4-byte handle, so 32768 - 29 = 32739); OpenSSH's limits are taken as they are; an explicit size is kept.
+    [TestCase(null, 261_120, false, 32_739, 32_739)]
+    [TestCase(null, 261_120, false, 65_000, 32_768)]
+    [TestCase(null, 261_120, false, null, 32_768)]
+    [TestCase(null, 261_120, false, 100, 32_768)] // a tiny packet: not worth fitting into
+    [TestCase(null, 261_120, true, 32_739, 261_120)]
+    [TestCase(65_536, 261_120, false, 32_739, 65_536)]
+    public void ChunkSize_FitsOneChannelPacket_WhenTheServerSaysNothing(int? requested, int serverMax, bool limits, int? singlePacket, int expected) =>
+        Assert.That(TransferPlanner.ChunkSize(requested, serverMax, limits, singlePacket), Is.EqualTo(expected));
 }
