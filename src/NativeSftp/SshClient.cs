@@ -55,6 +55,15 @@ public sealed class SshClient : IAsyncDisposable
         {
             settings.HostKeyAlgorithms = hk;
         }
+        else if (settings.HostKeyVerifier is KnownHostsVerifier known)
+        {
+            // Ask first for the kinds of key known_hosts can vouch for (as ssh does), so a host recorded with its RSA
+            // key years ago is not shown our favourite ed25519 and taken for a new or changed host.
+            var entries = KnownHostsFile.FindEntries(known.Files, options.Host, options.Port);
+            var types = entries.Where(e => e.Marker == KnownHostsMarker.None && e.IsUsable).Select(e => e.Key.KeyType).ToHashSet(StringComparer.Ordinal);
+            bool ca = entries.Any(e => e.Marker == KnownHostsMarker.CertAuthority && e.IsUsable);
+            settings.HostKeyAlgorithms = Crypto.HostKeys.HostKeyAlgorithmRegistry.PreferKnown(settings.HostKeyAlgorithms, types, ca);
+        }
 
         if (options.Ciphers is { } ciphers)
         {

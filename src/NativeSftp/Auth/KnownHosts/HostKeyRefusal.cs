@@ -27,6 +27,12 @@ internal static class HostKeyRefusal
                 $"or the server's key was replaced. Presented: {presented}. Known: {entry!.Key.KeyType} {entry.Key.Sha256Fingerprint} " +
                 $"at {entry.Location}. If the change is expected, confirm the new fingerprint with the server's administrator, " +
                 $"remove the old entry with `ssh-keygen -R '{KnownHostsFile.LookupName(result.Host, result.Port)}' -f {entry.File}`, and connect again.",
+            KnownHostsStatus.OtherKeyTypeKnown =>
+                $"The server {where} presented a {result.Key.KeyType} host key ({result.Key.Sha256Fingerprint}), but known_hosts knows this host " +
+                $"only by a key of another type ({entry!.Key.KeyType} {entry.Key.Sha256Fingerprint} at {entry.Location}). That is not proof of an attack " +
+                $"(servers have several host keys), but nothing vouches for this one. Ask for the known key's type (--host-key-algorithms " +
+                $"{AlgorithmsFor(entry.Key.KeyType)}), or check the new fingerprint with the server's administrator and add it with " +
+                $"`{KeyscanCommand(result, userFile)}`.",
             KnownHostsStatus.Revoked =>
                 $"The host key of {where} is REVOKED: {presented} is listed by the @revoked line {entry!.Location} " +
                 $"({entry.Key.KeyType} {entry.Key.Sha256Fingerprint}). Refusing to connect; a revoked key must never be accepted.",
@@ -43,6 +49,9 @@ internal static class HostKeyRefusal
             KnownHostsLine = entry?.LineNumber,
         };
     }
+
+    /// <summary>The host-key algorithm names that ask a server for a key of <paramref name="keyType"/>.</summary>
+    private static string AlgorithmsFor(string keyType) => keyType == "ssh-rsa" ? "rsa-sha2-512,rsa-sha2-256" : keyType;
 
     public static string Display(string host, int port) =>
         port == KnownHostsFile.DefaultPort ? host : host + " port " + port.ToString(CultureInfo.InvariantCulture);

@@ -68,7 +68,9 @@ internal static class HostKeyTrustEvaluator
             fallbackNote = $"no @cert-authority line for this host names the certificate's CA ({cert.SignatureKey}); the certified key was checked as a plain key";
         }
 
-        KnownHostsEntry? firstOther = null;
+        // As OpenSSH's check_key_in_hostkeys: only a line of the same key type can show the key CHANGED; lines of other
+        // types say the host is known by another kind of key (a server usually has several).
+        KnownHostsEntry? sameType = null, otherType = null;
         foreach (var entry in hostEntries)
         {
             if (entry.Marker != KnownHostsMarker.None)
@@ -81,11 +83,18 @@ internal static class HostKeyTrustEvaluator
                 return new Decision(KnownHostsStatus.Trusted, entry, fallbackNote);
             }
 
-            firstOther ??= entry;
+            if (entry.Key.KeyType == plainKey.KeyType)
+            {
+                sameType ??= entry;
+            }
+            else
+            {
+                otherType ??= entry;
+            }
         }
 
-        return firstOther is not null
-            ? new Decision(KnownHostsStatus.Changed, firstOther, fallbackNote)
+        return sameType is not null ? new Decision(KnownHostsStatus.Changed, sameType, fallbackNote)
+            : otherType is not null ? new Decision(KnownHostsStatus.OtherKeyTypeKnown, otherType, fallbackNote)
             : new Decision(KnownHostsStatus.Unknown, null, fallbackNote);
     }
 

@@ -23,6 +23,14 @@ public enum KnownHostsStatus
     /// here rather than fall back to the plain key, and so do we.
     /// </summary>
     InvalidCertificate,
+
+    /// <summary>
+    /// The host is known only by keys of other types than the one presented (OpenSSH: "keys of different type are
+    /// already known for this host"). Not evidence of an attack (servers have several host keys), but nothing vouches
+    /// for this key, and a man in the middle would present exactly such a key: refused under every policy, accept-new
+    /// included (OpenSSH's accept-new would record it).
+    /// </summary>
+    OtherKeyTypeKnown,
 }
 
 /// <summary>The decision and the lines behind it.</summary>

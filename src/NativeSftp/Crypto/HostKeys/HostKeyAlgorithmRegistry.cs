@@ -73,6 +73,32 @@ public static class HostKeyAlgorithmRegistry
         return VerifyWithKey(key, entry.SignatureAlgorithm, data, signatureBlob);
     }
 
+    /// <summary>
+    /// <paramref name="algorithms"/> with those whose keys the client can already check moved to the front, each group
+    /// in its given order (OpenSSH's order_hostkeyalgs): a plain algorithm whose key type is in
+    /// <paramref name="knownKeyTypes"/>, a certificate algorithm when <paramref name="caKnown"/> or its certified key's
+    /// type is known. Without this a server with several host keys would show the key we prefer (ed25519), not the one
+    /// known_hosts holds (an RSA key recorded years ago), and a known host would look like a new or changed one.
+    /// Names we do not support keep their place among the rest.
+    /// </summary>
+    public static List<string> PreferKnown(IEnumerable<string> algorithms, IReadOnlySet<string> knownKeyTypes, bool caKnown)
+    {
+        ArgumentNullException.ThrowIfNull(algorithms);
+        ArgumentNullException.ThrowIfNull(knownKeyTypes);
+        var first = new List<string>();
+        var rest = new List<string>();
+        foreach (string name in algorithms)
+        {
+            bool known = ByName.TryGetValue(name, out var e) && (e.IsCertificate
+                ? caKnown || knownKeyTypes.Contains(SshCertificate.PlainKeyTypeOf(e.KeyType) ?? e.KeyType)
+                : knownKeyTypes.Contains(e.KeyType));
+            (known ? first : rest).Add(name);
+        }
+
+        first.AddRange(rest);
+        return first;
+    }
+
     /// <summary>True for the plain signature algorithms we accept inside a signature blob (also a CA's).</summary>
     internal static bool IsSignatureAlgorithm(string name) =>
         ByName.TryGetValue(name, out var e) && !e.IsCertificate && e.SignatureAlgorithm == name;

@@ -86,14 +86,37 @@ public class KnownHostsLookupTests
     }
 
     [Test]
-    public void HostWithOnlyAnUnknownKeyType_IsChanged_NotUnknown()
+    public void HostWithOnlyAnUnknownKeyType_IsKnownByAnotherType_NotUnknown()
     {
         string unknownType = "ssh-foo " + Convert.ToBase64String([0, 0, 0, 7, .. "ssh-foo"u8, 0, 0, 0, 1, 42]);
         string file = Write("host1.example.org " + unknownType);
 
         var r = Lookup(file, "host1.example.org", _hostEd);
 
-        Assert.That(r.Status, Is.EqualTo(KnownHostsStatus.Changed), "an unusable line still says the host has a known key");
+        Assert.That(r.Status, Is.EqualTo(KnownHostsStatus.OtherKeyTypeKnown), "an unusable line still says the host has a known key (so accept-new does not apply)");
+    }
+
+    /// <summary>OpenSSH's check_key_in_hostkeys: only a line of the presented key's type can show it changed.</summary>
+    [Test]
+    public void HostKnownByAnotherKeyType_IsNotChanged_ButKnownByAnotherType()
+    {
+        string file = Write("host1.example.org " + _hostEcdsa.ToOpenSshString());
+
+        var r = Lookup(file, "host1.example.org", _hostEd);
+
+        Assert.That(r.Status, Is.EqualTo(KnownHostsStatus.OtherKeyTypeKnown));
+        Assert.That(r.DecidingEntry!.Key, Is.EqualTo(_hostEcdsa));
+    }
+
+    [Test]
+    public void SameTypeDiffers_AmongOtherTypes_IsChanged_NamingTheSameTypeLine()
+    {
+        string file = Write("host1.example.org " + _hostEcdsa.ToOpenSshString(), "host1.example.org " + _other.ToOpenSshString());
+
+        var r = Lookup(file, "host1.example.org", _hostEd);
+
+        Assert.That(r.Status, Is.EqualTo(KnownHostsStatus.Changed));
+        Assert.That(r.DecidingEntry!.Key, Is.EqualTo(_other), "the ed25519 line that differs, not the ecdsa one before it");
     }
 
     [Test]

@@ -19,7 +19,7 @@ public class KnownHostsVerifierTests
         _folder = new KnownHostsTestFolder();
         string key = _folder.Generate("key", "ed25519");
         _key = KnownHostsTestFolder.PublicKey(key);
-        _other = KnownHostsTestFolder.PublicKey(_folder.Generate("other", "ecdsa", 256));
+        _other = KnownHostsTestFolder.PublicKey(_folder.Generate("other", "ed25519"));
         string ca = _folder.Generate("ca", "ed25519");
         _caKey = KnownHostsTestFolder.PublicKey(ca);
         _untrustedCert = _folder.Certify(ca, key, "-h", "-I", "h", "-n", "new.example.org", "-V", "20300101000000Z:20300102000000Z");

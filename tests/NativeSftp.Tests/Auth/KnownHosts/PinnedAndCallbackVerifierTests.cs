@@ -19,7 +19,7 @@ public class PinnedAndCallbackVerifierTests
         _folder = new KnownHostsTestFolder();
         _keyPath = _folder.Generate("key", "ed25519");
         _key = KnownHostsTestFolder.PublicKey(_keyPath);
-        _other = KnownHostsTestFolder.PublicKey(_folder.Generate("other", "rsa", 2048));
+        _other = KnownHostsTestFolder.PublicKey(_folder.Generate("other", "ed25519"));
         string ca = _folder.Generate("ca", "ed25519");
         _cert = _folder.Certify(ca, _keyPath, "-h", "-I", "h", "-n", "host.example.org");
     }
