@@ -9,7 +9,7 @@ namespace NativeSftp.Cli.Commands;
 /// <summary>The transfer options of put and get, declared and read in one place.</summary>
 public sealed class TransferCommandOptions
 {
-    public Option<string> Verify { get; } = new("--verify") { Description = "auto (strongest the server allows), sha256, size or none.", DefaultValueFactory = _ => "auto", HelpName = "MODE" };
+    public Option<string> Verify { get; } = new("--verify") { Description = "auto (strongest the server allows), sha256 (the server hashes the file), read-back (download it again and hash that: a second transfer), size or none.", DefaultValueFactory = _ => "auto", HelpName = "MODE" };
     public Option<bool> Resume { get; } = new("--resume") { Description = "Continue a partial file left by an earlier run, from an offset proven good." };
     public Option<bool> InPlace { get; } = new("--in-place") { Description = "Write the target directly instead of a temporary name renamed at the end." };
     public Option<bool> NoFsync { get; } = new("--no-fsync") { Description = "Do not ask the server to fsync before closing." };
@@ -37,7 +37,8 @@ public sealed class TransferCommandOptions
             "sha256" => VerifyMode.Sha256,
             "size" => VerifyMode.Size,
             "none" => VerifyMode.None,
-            var v => throw new UsageException($"--verify must be auto, sha256, size or none, not '{v}'"),
+            "read-back" => VerifyMode.ReadBack,
+            var v => throw new UsageException($"--verify must be auto, sha256, read-back, size or none, not '{v}'"),
         };
         int retries = parse.GetValue(Retries);
         int stall = parse.GetValue(StallTimeout);

@@ -156,6 +156,56 @@ public sealed partial class SftpClient
         return SftpCheckFile.ReadReply(ExpectExtendedReply(reply, SftpExtensionNames.CheckFileHandle, handle.Path), CheckFileAlgorithms);
     }
 
+    /// <summary>Whether check-file-name works without being announced: null until a probe answered.</summary>
+    private bool? _unannouncedCheckFile;
+
+    /// <summary>A path no server holds: the probe needs an answer about the extension, not about a file.</summary>
+    private const string CheckFileProbePath = "/.nsftp-check-file-probe/does-not-exist";
+
+    /// <summary>
+    /// Whether the server hashes whole files by check-file-name: announced, or answering a probe for it. ProFTPD's
+    /// mod_sftp implements check-file but announces it only to SFTP v6 clients (in "supported2"), and ignores the
+    /// length (it always hashes to the end of the file), so an unannounced check-file is used for whole files only.
+    /// The probe asks for a file that does not exist: a server without the extension answers OP_UNSUPPORTED before
+    /// looking at the path; one with it answers about the file. One round trip, once per session.
+    /// </summary>
+    internal async Task<bool> HashesWholeFilesAsync(CancellationToken cancellationToken)
+    {
+        if (Supports(SftpExtensionNames.CheckFileName))
+        {
+            return true;
+        }
+
+        if (_unannouncedCheckFile is bool known)
+        {
+            return known;
+        }
+
+        var reply = await RequestAsync(SftpPacketType.Extended, CheckFileProbePath,
+            (w, id) => SftpCheckFile.WriteForName(w, id, CheckFileProbePath, CheckFileAlgorithms, 0, 0, 0), cancellationToken).ConfigureAwait(false);
+        bool works = reply.Type == SftpPacketType.ExtendedReply
+            || (reply.Type == SftpPacketType.Status && SftpStatus.Read(reply.Body).Code != SftpStatusCode.OpUnsupported);
+        _unannouncedCheckFile = works;
+        return works;
+    }
+
+    /// <summary>
+    /// The whole file's hash by check-file-name (offset 0, length 0: to the end), announced or found by
+    /// <see cref="HashesWholeFilesAsync"/>.
+    /// </summary>
+    internal async Task<SftpCheckFileResult> CheckWholeFileAsync(string path, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        if (!await HashesWholeFilesAsync(cancellationToken).ConfigureAwait(false))
+        {
+            RequireExtension(SftpExtensionNames.CheckFileName);
+        }
+
+        var reply = await RequestAsync(SftpPacketType.Extended, path,
+            (w, id) => SftpCheckFile.WriteForName(w, id, path, CheckFileAlgorithms, 0, 0, 0), cancellationToken).ConfigureAwait(false);
+        return SftpCheckFile.ReadReply(ExpectExtendedReply(reply, SftpExtensionNames.CheckFileName, path), CheckFileAlgorithms);
+    }
+
     /// <summary>As <see cref="CheckFileAsync(SftpFileHandle, ulong, ulong, uint, CancellationToken)"/>, by path (check-file-name).</summary>
     public async Task<SftpCheckFileResult> CheckFileAsync(string path, ulong startOffset, ulong length, uint blockSize, CancellationToken cancellationToken)
     {

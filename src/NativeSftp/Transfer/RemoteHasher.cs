@@ -59,8 +59,13 @@ public static class RemoteHasher
             return true;
         }
 
-        return sftp.Connection is { } c && (await FindCommandAsync(c, ct).ConfigureAwait(false)).Command is not null;
+        return (sftp.Connection is { } c && (await FindCommandAsync(c, ct).ConfigureAwait(false)).Command is not null)
+            || await sftp.HashesWholeFilesAsync(ct).ConfigureAwait(false);
     }
+
+    /// <summary>Whether a hash command runs on this connection (one that can work beside the SFTP session's READs).</summary>
+    internal static async Task<bool> HasCommandOrBusyAsync(SftpClient sftp, CancellationToken ct) =>
+        sftp.Connection is { } c && (await FindCommandAsync(c, ct).ConfigureAwait(false)).Command is not null;
 
     /// <summary>
     /// SHA-256 of the first <paramref name="length"/> bytes of <paramref name="path"/> (null: the whole file).
@@ -80,14 +85,18 @@ public static class RemoteHasher
             }
         }
 
-        if (sftp.Connection is not { } connection)
-        {
-            throw new NotSupportedException("the server has no check-file extension and no SSH connection is available for a hash command");
-        }
-
-        var (command, why) = await FindCommandAsync(connection, ct).ConfigureAwait(false);
+        var connection = sftp.Connection;
+        var (command, why) = connection is not null
+            ? await FindCommandAsync(connection, ct).ConfigureAwait(false)
+            : (null, "no SSH connection is available for a hash command");
         if (command is null)
         {
+            // A server that hashes whole files by check-file without announcing it (ProFTPD's mod_sftp).
+            if (length is null && await sftp.HashesWholeFilesAsync(ct).ConfigureAwait(false))
+            {
+                return await CheckWholeFileAsync(sftp, path, ct).ConfigureAwait(false);
+            }
+
             throw new NotSupportedException($"cannot hash {path} on the server: no check-file extension, and {why}");
         }
 
@@ -98,7 +107,7 @@ public static class RemoteHasher
         string line = length is long n
             ? $"{{ (exec < {quoted} && head -c {n}) || echo '{ReadFailureMarker}' >&2; }} | {command}"
             : $"{command} < {quoted}";
-        var (status, output, stderr) = await RunAsync(connection, line, ct).ConfigureAwait(false);
+        var (status, output, stderr) = await RunAsync(connection!, line, ct).ConfigureAwait(false);
         string digest = ParseDigest(output);
         if (status != 0 || digest.Length != 64 || stderr.Contains(ReadFailureMarker, StringComparison.Ordinal))
         {
@@ -106,6 +115,32 @@ public static class RemoteHasher
         }
 
         return new RemoteHash(digest, $"sha256 (remote {command.Split(' ')[0]})");
+    }
+
+    private static async Task<RemoteHash> CheckWholeFileAsync(SftpClient sftp, string path, CancellationToken ct)
+    {
+        SftpCheckFileResult r;
+        try
+        {
+            r = await sftp.CheckWholeFileAsync(path, ct).ConfigureAwait(false);
+        }
+        catch (SftpException)
+        {
+            // mod_sftp refuses to hash an empty file (offset 0 is not below its size); its digest is no secret.
+            if ((await sftp.StatAsync(path, ct).ConfigureAwait(false)).Size == 0)
+            {
+                return new RemoteHash(EmptySha256, "sha256 (empty file)");
+            }
+
+            throw;
+        }
+
+        if (r.Algorithm != "sha256" || r.Count != 1)
+        {
+            throw new NotSupportedException($"the server's check-file answered with {r.Count} {r.Algorithm} digest(s), not one SHA-256");
+        }
+
+        return new RemoteHash(Convert.ToHexStringLower(r.GetHash(0)), "sha256 (check-file)");
     }
 
     internal static async Task<(string? Command, string Why)> FindCommandAsync(SshConnection connection, CancellationToken ct)

@@ -72,6 +72,7 @@ public static class SftpFileTransfer
             await HashFileAsync(local, resumeFrom, hash, cancellationToken).ConfigureAwait(false);
         }
 
+        await RequireRemoteHashAsync(sftp, options.Verify, cancellationToken).ConfigureAwait(false);
         var flags = resumeFrom > 0 ? SftpOpenFlags.Write : SftpOpenFlags.Write | SftpOpenFlags.Create | SftpOpenFlags.Truncate;
         var handle = await sftp.OpenAsync(target, flags, null, cancellationToken).ConfigureAwait(false);
         int chunk = TransferPlanner.ChunkSize(options.ChunkSize, sftp.MaxWriteLength(handle), sftp.Limits is not null, sftp.SinglePacketWriteLength(handle));
@@ -161,6 +162,7 @@ public static class SftpFileTransfer
         TransferOptions options, IProgress<TransferProgress>? progress, long resumeFrom, int attempt, SessionFactory? segmentSessions, CancellationToken cancellationToken)
     {
         var clock = Stopwatch.StartNew();
+        await RequireRemoteHashAsync(sftp, options.Verify, cancellationToken).ConfigureAwait(false);
         var handle = await sftp.OpenAsync(remotePath, SftpOpenFlags.Read, null, cancellationToken).ConfigureAwait(false);
         string temp = options.UseTemporaryName ? TemporaryLocalName(localPath) : localPath;
         string? digest;
@@ -346,9 +348,14 @@ public static class SftpFileTransfer
         // Overlapped, a session the server would not open (the segments hold them all) is thrown, and the caller
         // asks again after the transfer; afterwards it means no hash command can be run, as for an account without
         // a shell.
-        bool available = overlapped
-            ? await RemoteHasher.IsAvailableOrBusyAsync(sftp, ct).ConfigureAwait(false)
-            : await HashAvailableAfterTransferAsync(sftp, ct).ConfigureAwait(false);
+        if (overlapped && !await RemoteHasher.HasCommandOrBusyAsync(sftp, ct).ConfigureAwait(false))
+        {
+            // Only a hash command runs beside the download: a check-file (announced or not) would queue among the
+            // READs on a server that answers in order. It is asked for after the transfer instead.
+            throw new HashAfterTransferException();
+        }
+
+        bool available = overlapped || await HashAvailableAfterTransferAsync(sftp, ct).ConfigureAwait(false);
         if (mode == VerifyMode.Auto && !available)
         {
             return null;
@@ -386,6 +393,34 @@ public static class SftpFileTransfer
         }
     }
 
+    /// <summary>
+    /// <see cref="VerifyMode.Sha256"/> on a server that can hash nothing fails before a byte moves, not after the whole
+    /// transfer. A server too busy to open a session for the probe just now is given the benefit of the doubt.
+    /// </summary>
+    private static async Task RequireRemoteHashAsync(SftpClient sftp, VerifyMode mode, CancellationToken ct)
+    {
+        if (mode != VerifyMode.Sha256)
+        {
+            return;
+        }
+
+        try
+        {
+            if (await RemoteHasher.IsAvailableOrBusyAsync(sftp, ct).ConfigureAwait(false))
+            {
+                return;
+            }
+        }
+        catch (SshChannelOpenException)
+        {
+            return;
+        }
+
+        throw new NotSupportedException(
+            "verifying by SHA-256 needs the server to hash the file (the check-file extension, or a hash command such as openssl or sha256sum " +
+            "over exec) and this server offers neither; nothing was transferred. Verify by read-back (a second transfer of the data), by size, or with auto");
+    }
+
     /// <summary>Whether the server can hash, after a transfer: a refused session is asked again for a moment, then taken as "no".</summary>
     private static async Task<bool> HashAvailableAfterTransferAsync(SftpClient sftp, CancellationToken ct)
     {
@@ -406,11 +441,14 @@ public static class SftpFileTransfer
         {
             return await overlapped.WaitAsync(ct).ConfigureAwait(false);
         }
-        catch (SshChannelOpenException) when (!ct.IsCancellationRequested)
+        catch (Exception e) when (e is SshChannelOpenException or HashAfterTransferException && !ct.IsCancellationRequested)
         {
             return await RemoteHashForAsync(sftp, path, mode, overlapped: false, ct).ConfigureAwait(false);
         }
     }
+
+    /// <summary>The overlapped remote hash cannot run beside the transfer; it is computed after it.</summary>
+    private sealed class HashAfterTransferException() : NotSupportedException("the remote hash is computed after the transfer");
 
     /// <summary>Stops a background remote hash the failed transfer no longer needs, and observes its end.</summary>
     private static async Task AbandonAsync(Task task, CancellationTokenSource stop)

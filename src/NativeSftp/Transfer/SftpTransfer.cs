@@ -204,6 +204,8 @@ public static class SftpTransfer
                     return null;
                 case FileNotFoundException or DirectoryNotFoundException or UnauthorizedAccessException or IOException:
                     return "a local file problem: " + x.Message;
+                case NotSupportedException:
+                    return "not possible with this server: " + x.Message;
             }
         }
 

@@ -111,12 +111,21 @@ internal static class SftpCheckFile
         ArgumentNullException.ThrowIfNull(requestedAlgorithms);
         var reader = new SshReader(body);
         string tag = reader.ReadAscii();
-        if (tag != SftpExtensionNames.CheckFileReply)
+        string algorithm;
+        if (tag == SftpExtensionNames.CheckFileReply)
         {
-            throw Error($"check-file reply starts with '{tag}', not '{SftpExtensionNames.CheckFileReply}'");
+            algorithm = reader.ReadAscii();
+        }
+        else if (Contains(requestedAlgorithms, tag))
+        {
+            // ProFTPD's mod_sftp leaves out the "check-file" string and starts with the algorithm.
+            algorithm = tag;
+        }
+        else
+        {
+            throw Error($"check-file reply starts with '{tag}', neither '{SftpExtensionNames.CheckFileReply}' nor a requested algorithm");
         }
 
-        string algorithm = reader.ReadAscii();
         int size = HashSizeOf(algorithm);
         if (size == 0 || !Contains(requestedAlgorithms, algorithm))
         {

@@ -1,0 +1,136 @@
+using System.Security.Cryptography;
+using NativeSftp.Sftp;
+using NativeSftp.Tests.Fixtures;
+using NativeSftp.Transfer;
+
+namespace NativeSftp.Tests.Interop;
+
+/// <summary>
+/// Against ProFTPD's mod_sftp, an SSH and SFTP implementation independent of OpenSSH. Each test is a problem found
+/// there (2026-11-29) that OpenSSH never shows: segment channels' packets interleaved inside one WRITE, check-file
+/// implemented but not announced (and answered without its "check-file" tag), no hash command over exec, several
+/// host keys of which known_hosts may hold any one.
+/// </summary>
+[TestFixture]
+public class ProftpdInteropTests
+{
+    private ProftpdServer _server = null!;
+    private string _local = null!;
+
+    [OneTimeSetUp]
+    public async Task Start()
+    {
+        _server = await ProftpdServer.StartAsync();
+        _local = Path.Combine(_server.Directory, "local");
+        Directory.CreateDirectory(_local);
+    }
+
+    [OneTimeTearDown]
+    public async Task Stop() => await _server.DisposeAsync();
+
+    [TearDown]
+    public void ShowLogOnFailure()
+    {
+        if (TestContext.CurrentContext.Result.Outcome.Status == NUnit.Framework.Interfaces.TestStatus.Failed)
+        {
+            TestContext.Out.WriteLine("--- mod_sftp log ---\n" + _server.SftpLog);
+        }
+    }
+
+    private string LocalFile(string name, int size)
+    {
+        string path = Path.Combine(_local, name);
+        File.WriteAllBytes(path, RandomNumberGenerator.GetBytes(size));
+        return path;
+    }
+
+    [Test]
+    public async Task Connects_WithStrictHostKeyChecking_ToAServerThatIsNotOpenSsh()
+    {
+        await using var ssh = await SshClient.ConnectAsync(_server.Options(), CancellationToken.None);
+        Assert.That(ssh.ServerVersion, Does.Contain("mod_sftp"));
+        await using var sftp = await ssh.OpenSftpAsync(CancellationToken.None);
+        Assert.That(sftp.Limits, Is.Null, "mod_sftp announces no limits@openssh.com: the test is about such a server");
+        Assert.That(sftp.Supports("check-file-name"), Is.False, "nor check-file, to a version 3 client");
+    }
+
+    /// <summary>Its RSA key alone in known_hosts: we must ask for RSA, not be shown ed25519 and cry man-in-the-middle.</summary>
+    [Test]
+    public async Task OnlyItsRsaKeyKnown_Connects()
+    {
+        var o = _server.Options();
+        string onlyRsa = Path.Combine(_server.Directory, "known_hosts_rsa");
+        File.WriteAllText(onlyRsa, $"[{_server.Host}]:{_server.Port} {File.ReadAllText(_server.HostKeyPaths[2] + ".pub").Trim()}\n");
+        o.KnownHostsFiles.Clear();
+        o.KnownHostsFiles.Add(onlyRsa);
+        await using var ssh = await SshClient.ConnectAsync(o, CancellationToken.None);
+        Assert.That(ssh.HostKey.KeyType, Is.EqualTo("ssh-rsa"));
+    }
+
+    /// <summary>
+    /// Verification by SHA-256 works although the server announces no hash and runs no commands: its check-file is
+    /// found by a probe and used for whole files (it ignores the length, so never for a prefix); an empty file, which
+    /// it refuses to hash, is known by its size.
+    /// </summary>
+    [TestCase(0)]
+    [TestCase(1)]
+    [TestCase(32 * 1024 + 1)]
+    [TestCase((5 << 20) + 3)]
+    public async Task UploadAndDownload_AreVerifiedBySha256_ThroughUnannouncedCheckFile(int size)
+    {
+        await using var ssh = await SshClient.ConnectAsync(_server.Options(), CancellationToken.None);
+        await using var sftp = await ssh.OpenSftpAsync(CancellationToken.None);
+        string local = LocalFile($"v{size}.bin", size);
+        string back = Path.Combine(_local, $"v{size}.back");
+
+        var up = await sftp.UploadFileAsync(local, $"/v{size}.bin", new TransferOptions { Verify = VerifyMode.Sha256 }, null, CancellationToken.None);
+        var down = await sftp.DownloadFileAsync($"/v{size}.bin", back, new TransferOptions { Verify = VerifyMode.Auto }, null, CancellationToken.None);
+
+        Assert.That(File.ReadAllBytes(Path.Combine(_server.Root, $"v{size}.bin")), Is.EqualTo(File.ReadAllBytes(local)));
+        Assert.That(File.ReadAllBytes(back), Is.EqualTo(File.ReadAllBytes(local)));
+        string expected = size == 0 ? "sha256 (empty file)" : "sha256 (check-file)";
+        Assert.That(up.VerifyMethod, Is.EqualTo(expected));
+        Assert.That(down.VerifyMethod, Is.EqualTo(expected));
+        Assert.That(up.Sha256, Is.EqualTo(Convert.ToHexStringLower(SHA256.HashData(File.ReadAllBytes(local)))));
+    }
+
+    /// <summary>
+    /// Segments on one connection: mod_sftp keeps one partial-request buffer per connection, so a WRITE split over two
+    /// channel packets with another channel's packet between them was misparsed (a hang, or "Invalid handle"). With no
+    /// limits announced each WRITE now fits one channel packet.
+    /// </summary>
+    [Test]
+    public async Task SegmentedUploadAndDownload_OnOneConnection_ArriveWhole()
+    {
+        await using var ssh = await SshClient.ConnectAsync(_server.Options(), CancellationToken.None);
+        await using var sftp = await ssh.OpenSftpAsync(CancellationToken.None);
+        string local = LocalFile("seg.bin", (40 << 20) + 123);
+        string back = Path.Combine(_local, "seg.back");
+        var options = new TransferOptions { Segments = 4, Verify = VerifyMode.Sha256, StallTimeout = TimeSpan.FromSeconds(30) };
+
+        var up = await sftp.UploadFileAsync(local, "/seg.bin", options, null, CancellationToken.None);
+        var down = await sftp.DownloadFileAsync("/seg.bin", back, options, null, CancellationToken.None);
+
+        Assert.That(File.ReadAllBytes(Path.Combine(_server.Root, "seg.bin")), Is.EqualTo(File.ReadAllBytes(local)));
+        Assert.That(File.ReadAllBytes(back), Is.EqualTo(File.ReadAllBytes(local)));
+        Assert.That(up.Segments, Is.GreaterThan(1), "the upload really was segmented");
+        Assert.That(up.ChunkSize, Is.LessThanOrEqualTo((int)sftp.Channel!.PeerMaxPacketSize - 25), "each WRITE fits one channel packet");
+        Assert.That(down.Segments, Is.GreaterThan(1));
+    }
+
+    [Test]
+    public async Task RemoteHash_OfAWholeFile_ComesFromCheckFile()
+    {
+        await using var ssh = await SshClient.ConnectAsync(_server.Options(), CancellationToken.None);
+        await using var sftp = await ssh.OpenSftpAsync(CancellationToken.None);
+        string local = LocalFile("h.bin", 100_000);
+        File.Copy(local, Path.Combine(_server.Root, "h.bin"), overwrite: true);
+
+        var hash = await RemoteHasher.ComputeAsync(sftp, "/h.bin", null, CancellationToken.None);
+
+        Assert.That(hash.Sha256Hex, Is.EqualTo(Convert.ToHexStringLower(SHA256.HashData(File.ReadAllBytes(local)))));
+        Assert.That(hash.Method, Is.EqualTo("sha256 (check-file)"));
+        Assert.ThrowsAsync<NotSupportedException>(() => RemoteHasher.ComputeAsync(sftp, "/h.bin", 1000, CancellationToken.None),
+            "a prefix cannot be hashed there: its check-file ignores the length");
+    }
+}
