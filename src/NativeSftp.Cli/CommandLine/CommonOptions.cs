@@ -158,10 +158,11 @@ public sealed class CommonOptions
                 _ => throw new UsageException($"--host-key-policy '{policy}' is not one of: strict, accept-new"),
             },
             HostKeyFingerprints = fingerprints,
-            KeyExchangeAlgorithms = List("--kex", result.GetValue(Kex)),
-            Ciphers = List("--ciphers", result.GetValue(CipherList)),
-            Macs = List("--macs", result.GetValue(MacList)),
-            HostKeyAlgorithms = List("--host-key-algorithms", result.GetValue(HostKeyAlgorithmList)),
+            KeyExchangeAlgorithms = List("--kex", result.GetValue(Kex), Crypto.Kex.KexRegistry.IsSupported, Crypto.Kex.KexRegistry.DefaultOrder),
+            Ciphers = List("--ciphers", result.GetValue(CipherList), n => Crypto.Ciphers.CipherRegistry.TryGetCipher(n, out _), Crypto.Ciphers.CipherRegistry.DefaultCiphers),
+            Macs = List("--macs", result.GetValue(MacList), n => Crypto.Ciphers.CipherRegistry.TryGetMac(n, out _), Crypto.Ciphers.CipherRegistry.DefaultMacs),
+            HostKeyAlgorithms = List("--host-key-algorithms", result.GetValue(HostKeyAlgorithmList), Crypto.HostKeys.HostKeyAlgorithmRegistry.IsSupported,
+                Crypto.HostKeys.HostKeyAlgorithmRegistry.DefaultOrder),
             KeepAliveInterval = TimeSpan.FromSeconds(keepAlive),
             KeepAliveCountMax = countMax,
             ConnectTimeout = connectTimeout is int s ? TimeSpan.FromSeconds(s) : null,
@@ -179,7 +180,11 @@ public sealed class CommonOptions
         }
     }
 
-    private static List<string>? List(string name, string? value)
+    /// <summary>
+    /// A comma-separated algorithm list, each name one we implement: a typo, or an algorithm left out on purpose
+    /// (SHA-1, CBC, none), is a usage error naming what is supported, not an internal failure once connecting.
+    /// </summary>
+    private static List<string>? List(string name, string? value, Func<string, bool> supported, IEnumerable<string> known)
     {
         if (value is null)
         {
@@ -187,6 +192,19 @@ public sealed class CommonOptions
         }
 
         var names = value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToList();
-        return names.Count > 0 ? names : throw new UsageException($"{name} needs at least one algorithm name");
+        if (names.Count == 0)
+        {
+            throw new UsageException($"{name} needs at least one algorithm name");
+        }
+
+        var unsupported = names.Where(n => !supported(n)).ToList();
+        if (unsupported.Count > 0)
+        {
+            throw new UsageException(
+                $"{name}: {string.Join(", ", unsupported.Select(n => $"'{n}'"))} {(unsupported.Count == 1 ? "is" : "are")} not supported " +
+                $"(SHA-1, CBC and 'none' are left out on purpose); supported: {string.Join(",", known)}");
+        }
+
+        return names;
     }
 }

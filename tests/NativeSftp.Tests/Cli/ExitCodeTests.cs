@@ -34,6 +34,23 @@ public sealed class ExitCodeTests
         Assert.That(run.StandardOutput, Is.Empty);
     }
 
+    /// <summary>
+    /// An algorithm we do not implement (a typo, or one left out on purpose) is a usage error naming what is supported.
+    /// Found against ProFTPD: it was reported as "an unexpected error ... This is a bug in nsftp", exit 1.
+    /// </summary>
+    [TestCase("--ciphers", "aes128-cbc")]
+    [TestCase("--host-key-algorithms", "ssh-rsa")]
+    [TestCase("--kex", "bogus")]
+    [TestCase("--macs", "hmac-sha1")]
+    public async Task UnsupportedAlgorithm_IsAUsageError_NamingTheSupportedOnes(string option, string name)
+    {
+        using var home = new CliHome(CliSshd.Server);
+        var run = await home.RunAsync("info", option, name, home.Url("/tmp"));
+        Assert.That(run.ExitCode, Is.EqualTo(2), run.ToString());
+        Assert.That(run.StandardError, Does.Contain($"'{name}' is not supported").And.Contain("supported: "));
+        Assert.That(run.StandardError, Does.Not.Contain("bug"));
+    }
+
     [Test]
     public async Task MissingArgument_IsAUsageError()
     {
