@@ -127,6 +127,22 @@ public class TransferException : SshException
     public string? StallDiagnosis { get; init; }
 }
 
+/// <summary>
+/// An upload's target names a directory on the server: the file could never be renamed into place. Thrown before any
+/// data moves (the check rides beside the OPEN, no extra round trip); nothing is left on the server.
+/// </summary>
+public class RemoteIsDirectoryException : SshException
+{
+    public RemoteIsDirectoryException(string path, string localName)
+        : base($"{path} is a directory on the server; name the file inside it ({path.TrimEnd('/')}/{localName}). Nothing was transferred.")
+    {
+        Path = path;
+    }
+
+    /// <summary>The remote path that is a directory.</summary>
+    public string Path { get; }
+}
+
 /// <summary>The transfer completed but what arrived is not what was sent.</summary>
 public class TransferVerificationException : TransferException
 {

@@ -102,8 +102,20 @@ public static class TransferCommands
                 remote += Path.GetFileName(local);
             }
 
-            return await RunTransferAsync(setup, context, "put", (options, transfer, progress, token) =>
-                SftpTransfer.UploadAsync(options, local, remote, transfer, progress, token), ct).ConfigureAwait(false);
+            try
+            {
+                return await RunTransferAsync(setup, context, "put", (options, transfer, progress, token) =>
+                    SftpTransfer.UploadAsync(options, local, remote, transfer, progress, token), ct).ConfigureAwait(false);
+            }
+            catch (Exception e) when (Inner<RemoteIsDirectoryException>(e) is not null)
+            {
+                // As sftp and scp do: a target that is a directory receives the file under its local name. Found
+                // before any data moved (the library checks beside the OPEN).
+                string inside = remote.TrimEnd('/') + "/" + Path.GetFileName(local);
+                context.Verbose($"{remote} is a directory: uploading to {inside}");
+                return await RunTransferAsync(setup, context, "put", (options, transfer, progress, token) =>
+                    SftpTransfer.UploadAsync(options, local, inside, transfer, progress, token), ct).ConfigureAwait(false);
+            }
         });
         root.Add(put);
 
@@ -180,6 +192,19 @@ public static class TransferCommands
             return ExitCodes.Success;
         });
         root.Add(hash);
+    }
+
+    private static T? Inner<T>(Exception? e) where T : Exception
+    {
+        for (; e is not null; e = e.InnerException)
+        {
+            if (e is T t)
+            {
+                return t;
+            }
+        }
+
+        return null;
     }
 
     /// <summary>

@@ -74,7 +74,21 @@ public static class SftpFileTransfer
 
         await RequireRemoteHashAsync(sftp, options.Verify, cancellationToken).ConfigureAwait(false);
         var flags = resumeFrom > 0 ? SftpOpenFlags.Write : SftpOpenFlags.Write | SftpOpenFlags.Create | SftpOpenFlags.Truncate;
+        // A directory under the final name would refuse the rename only after the whole transfer. Asked beside the
+        // OPEN (the STAT goes first, so no round trip is added), it fails now.
+        var targetIsDirectory = options.UseTemporaryName ? IsDirectoryAsync(sftp, remotePath, cancellationToken) : Task.FromResult(false);
         var handle = await sftp.OpenAsync(target, flags, null, cancellationToken).ConfigureAwait(false);
+        if (await targetIsDirectory.ConfigureAwait(false))
+        {
+            await CloseAfterFailureAsync(sftp, handle).ConfigureAwait(false);
+            if (resumeFrom == 0)
+            {
+                await RemoveQuietlyAsync(sftp, target).ConfigureAwait(false);
+            }
+
+            throw new RemoteIsDirectoryException(remotePath, Path.GetFileName(localPath));
+        }
+
         int chunk = TransferPlanner.ChunkSize(options.ChunkSize, sftp.MaxWriteLength(handle), sftp.Limits is not null, sftp.SinglePacketWriteLength(handle));
         long window = sftp.Channel?.Counters.PeerWindow ?? 2 * 1024 * 1024;
         int depth = TransferPlanner.Depth(options.RequestsInFlight, window, chunk);
@@ -390,6 +404,31 @@ public static class SftpFileTransfer
             {
                 await Task.Delay(SessionRetryDelay, ct).ConfigureAwait(false);
             }
+        }
+    }
+
+    /// <summary>Whether <paramref name="path"/> is a directory on the server; false when it does not exist or cannot be told.</summary>
+    private static async Task<bool> IsDirectoryAsync(SftpClient sftp, string path, CancellationToken ct)
+    {
+        try
+        {
+            return (await sftp.StatAsync(path, ct).ConfigureAwait(false)).IsDirectory;
+        }
+        catch (SftpException)
+        {
+            return false; // nothing there (the usual case), or nothing we may look at: the rename decides
+        }
+    }
+
+    /// <summary>Removes a file this attempt created and will not use; a failure leaves it (the transfer's error is what counts).</summary>
+    private static async Task RemoveQuietlyAsync(SftpClient sftp, string path)
+    {
+        try
+        {
+            await sftp.RemoveAsync(path, CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (SshException)
+        {
         }
     }
 

@@ -185,6 +185,8 @@ public static class SftpTransfer
                     return "authentication failed";
                 case Crypto.Keys.PrivateKeyPassphraseException or Crypto.Keys.PrivateKeyFormatException:
                     return "the key file cannot be used";
+                case RemoteIsDirectoryException:
+                    return "the target is a directory";
                 case SftpException { StatusCode: SftpStatusCode.NoSuchFile }:
                     return "no such file";
                 case SftpException { StatusCode: SftpStatusCode.PermissionDenied }:

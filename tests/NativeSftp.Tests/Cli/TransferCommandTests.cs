@@ -1,4 +1,5 @@
 using System.Security.Cryptography;
+using NativeSftp.Transfer;
 using System.Text.Json;
 using NativeSftp.Tests.Fixtures;
 
@@ -54,6 +55,42 @@ public sealed class TransferCommandTests
         Assert.That(get.ExitCode, Is.EqualTo(0), get.ToString());
         Assert.That(File.ReadAllBytes(back), Is.EqualTo(File.ReadAllBytes(source)));
         Assert.That(Directory.GetFiles(_local).Select(Path.GetFileName), Is.EquivalentTo(new[] { "big.bin", "back.bin" }), "no local temporary left");
+    }
+
+    /// <summary>
+    /// A target that is an existing directory, named without the trailing '/': the file goes inside it under its
+    /// local name, as with sftp and scp. Found against ProFTPD: the whole file was uploaded, then the rename into
+    /// place failed ("File is a directory"), reported as a disk-full-or-quota refusal, with the partial left.
+    /// </summary>
+    [Test]
+    public async Task Put_OntoAnExistingDirectoryWithoutTheSlash_PutsTheFileInsideIt()
+    {
+        string source = LocalFile("into.bin", 100_000);
+        Directory.CreateDirectory(Path.Combine(_remote, "dir"));
+
+        var put = await _home.RunAsync("put", "--progress", "none", source, _home.Url(_remote + "/dir"));
+
+        Assert.That(put.ExitCode, Is.EqualTo(0), put.ToString());
+        Assert.That(File.ReadAllBytes(Path.Combine(_remote, "dir", "into.bin")), Is.EqualTo(File.ReadAllBytes(source)));
+        Assert.That(Directory.GetFileSystemEntries(_remote).Select(Path.GetFileName), Is.EqualTo(new[] { "dir" }), "no partial beside the directory");
+    }
+
+    /// <summary>The library says so before any data moves, and leaves nothing on the server.</summary>
+    [Test]
+    public async Task UploadToADirectory_FailsBeforeTransferring_LeavingNothing()
+    {
+        string source = LocalFile("lib.bin", 2_000_000);
+        string dir = Path.Combine(_remote, "target");
+        Directory.CreateDirectory(dir);
+        var options = TestClients.Options(CliSshd.Server);
+        await using var ssh = await SshClient.ConnectAsync(options, CancellationToken.None);
+        await using var sftp = await ssh.OpenSftpAsync(CancellationToken.None);
+
+        var e = Assert.ThrowsAsync<RemoteIsDirectoryException>(() => sftp.UploadFileAsync(source, dir, null, null, CancellationToken.None));
+
+        Assert.That(e!.Message, Does.Contain("is a directory").And.Contain("target/lib.bin").And.Contain("Nothing was transferred"));
+        Assert.That(Directory.GetFileSystemEntries(_remote).Select(Path.GetFileName), Is.EqualTo(new[] { "target" }), "the temporary file was removed");
+        Assert.That(Directory.GetFileSystemEntries(dir), Is.Empty);
     }
 
     [Test]
