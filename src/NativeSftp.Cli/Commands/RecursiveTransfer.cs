@@ -9,8 +9,8 @@ namespace NativeSftp.Cli.Commands;
 
 /// <summary>
 /// put -r and get -r: walk the tree on one session, create the directories, then send every regular file through
-/// the resilient engine exactly as a single put/get would (own connections, verified, temporary name + rename,
-/// retried and resumed). The first file that fails stops the copy: the files after it are not tried, and the error
+/// the resilient engine exactly as a single put/get would (verified, temporary name + rename, retried and resumed),
+/// all on one more connection while it works (a failed attempt reconnects). The first file that fails stops the copy: the files after it are not tried, and the error
 /// names the file and how far the copy got, so a rerun (with --resume) picks up honestly.
 /// </summary>
 internal static class RecursiveTransfer
@@ -42,8 +42,10 @@ internal static class RecursiveTransfer
             }
         }
 
+        // One connection for all the files while it works (a failed attempt reconnects, as for a single file).
+        await using var reuse = new ReusableSftpSession(setup.Connection);
         return await CopyFilesAsync(setup, "put", localRoot, remoteRoot, tree, context, (file, local, remote, renderer, token) =>
-            SftpTransfer.UploadAsync(setup.Connection, local, remote, setup.Transfer, renderer, token), ct).ConfigureAwait(false);
+            SftpTransfer.UploadAsync(reuse, local, remote, setup.Transfer, renderer, token), ct).ConfigureAwait(false);
     }
 
     public static async Task<int> GetAsync(TransferSetup setup, RemoteUrl url, string localTarget, CliContext context, CancellationToken ct)
@@ -78,8 +80,9 @@ internal static class RecursiveTransfer
             Directory.CreateDirectory(LocalPath(localRoot, dir));
         }
 
+        await using var reuse = new ReusableSftpSession(setup.Connection);
         return await CopyFilesAsync(setup, "get", localRoot, remoteRoot, tree, context, (file, local, remote, renderer, token) =>
-            SftpTransfer.DownloadAsync(setup.Connection, remote, local, setup.Transfer, renderer, token), ct).ConfigureAwait(false);
+            SftpTransfer.DownloadAsync(reuse, remote, local, setup.Transfer, renderer, token), ct).ConfigureAwait(false);
     }
 
     private delegate Task<TransferResult> FileRun(string relative, string local, string remote, IProgress<TransferProgress> progress, CancellationToken ct);

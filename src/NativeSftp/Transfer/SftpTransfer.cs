@@ -15,7 +15,19 @@ namespace NativeSftp.Transfer;
 public static class SftpTransfer
 {
     public static Task<TransferResult> UploadAsync(SshClientOptions connection, string localPath, string remotePath,
+        TransferOptions? options = null, IProgress<TransferProgress>? progress = null, CancellationToken cancellationToken = default) =>
+        UploadAsync(connection, null, localPath, remotePath, options, progress, cancellationToken);
+
+    /// <summary>As the other overload, on <paramref name="session"/>'s connection while it works (a series of files without a handshake each).</summary>
+    public static Task<TransferResult> UploadAsync(ReusableSftpSession session, string localPath, string remotePath,
         TransferOptions? options = null, IProgress<TransferProgress>? progress = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(session);
+        return UploadAsync(session.Connection, session, localPath, remotePath, options, progress, cancellationToken);
+    }
+
+    private static Task<TransferResult> UploadAsync(SshClientOptions connection, ReusableSftpSession? session, string localPath, string remotePath,
+        TransferOptions? options, IProgress<TransferProgress>? progress, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(connection);
         ArgumentNullException.ThrowIfNull(localPath);
@@ -26,7 +38,7 @@ public static class SftpTransfer
             throw new FileNotFoundException($"local file {localPath} does not exist", localPath);
         }
 
-        return RunAsync(connection, options, progress, "upload", async (sftp, resume, hint, attempt, ct) =>
+        return RunAsync(connection, session, options, progress, "upload", async (sftp, resume, hint, attempt, ct) =>
         {
             var plan = resume && options.UseTemporaryName
                 ? await ResumePlanner.ForUploadAsync(sftp, localPath, SftpFileTransfer.TemporaryRemoteName(remotePath), hint, ct).ConfigureAwait(false)
@@ -37,13 +49,25 @@ public static class SftpTransfer
     }
 
     public static Task<TransferResult> DownloadAsync(SshClientOptions connection, string remotePath, string localPath,
+        TransferOptions? options = null, IProgress<TransferProgress>? progress = null, CancellationToken cancellationToken = default) =>
+        DownloadAsync(connection, null, remotePath, localPath, options, progress, cancellationToken);
+
+    /// <summary>As the other overload, on <paramref name="session"/>'s connection while it works (a series of files without a handshake each).</summary>
+    public static Task<TransferResult> DownloadAsync(ReusableSftpSession session, string remotePath, string localPath,
         TransferOptions? options = null, IProgress<TransferProgress>? progress = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(session);
+        return DownloadAsync(session.Connection, session, remotePath, localPath, options, progress, cancellationToken);
+    }
+
+    private static Task<TransferResult> DownloadAsync(SshClientOptions connection, ReusableSftpSession? session, string remotePath, string localPath,
+        TransferOptions? options, IProgress<TransferProgress>? progress, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(connection);
         ArgumentNullException.ThrowIfNull(remotePath);
         ArgumentNullException.ThrowIfNull(localPath);
         options ??= new TransferOptions();
-        return RunAsync(connection, options, progress, "download", async (sftp, resume, hint, attempt, ct) =>
+        return RunAsync(connection, session, options, progress, "download", async (sftp, resume, hint, attempt, ct) =>
         {
             var plan = resume && options.UseTemporaryName
                 ? await ResumePlanner.ForDownloadAsync(sftp, remotePath, SftpFileTransfer.TemporaryLocalName(localPath), hint, ct).ConfigureAwait(false)
@@ -65,7 +89,7 @@ public static class SftpTransfer
 
     private delegate Task<(TransferResult Result, string? ResumeVerification)> Attempt(SftpClient sftp, bool resume, long? hint, int attempt, CancellationToken ct);
 
-    private static async Task<TransferResult> RunAsync(SshClientOptions connection, TransferOptions options, IProgress<TransferProgress>? progress,
+    private static async Task<TransferResult> RunAsync(SshClientOptions connection, ReusableSftpSession? reuse, TransferOptions options, IProgress<TransferProgress>? progress,
         string operation, Attempt attemptBody, CancellationToken cancellationToken)
     {
         var attempts = new List<TransferAttempt>();
@@ -79,12 +103,33 @@ public static class SftpTransfer
             long startOffset = hint ?? 0;
             try
             {
-                var (ssh, sftp) = await OpenSessionAsync(connection, cancellationToken).ConfigureAwait(false);
-                await using var sshScope = ssh;
-                await using var sftpScope = sftp;
-                everConnected = true;
                 bool resume = options.Resume || number > 1;
-                var (result, verification) = await attemptBody(sftp, resume, hint, number, cancellationToken).ConfigureAwait(false);
+                TransferResult result;
+                string? verification;
+                if (reuse is null)
+                {
+                    var (ssh, sftp) = await OpenSessionAsync(connection, cancellationToken).ConfigureAwait(false);
+                    await using var sshScope = ssh;
+                    await using var sftpScope = sftp;
+                    everConnected = true;
+                    (result, verification) = await attemptBody(sftp, resume, hint, number, cancellationToken).ConfigureAwait(false);
+                }
+                else
+                {
+                    var sftp = await reuse.AcquireAsync(cancellationToken).ConfigureAwait(false);
+                    everConnected = true;
+                    try
+                    {
+                        (result, verification) = await attemptBody(sftp, resume, hint, number, cancellationToken).ConfigureAwait(false);
+                    }
+                    catch
+                    {
+                        // Whatever state a failed (or cancelled) attempt left the session in, it is not reused.
+                        await reuse.DiscardAsync().ConfigureAwait(false);
+                        throw;
+                    }
+                }
+
                 attempts.Add(new TransferAttempt(number, result.ResumedFrom, result.Bytes, clock.Elapsed, waited, null));
                 return result with
                 {
