@@ -24,7 +24,13 @@ public sealed class SshChannel : IAsyncDisposable
     /// <summary>stderr kept for error messages; a command that writes more has the rest counted, not kept.</summary>
     private const int MaxStderrKept = 64 * 1024;
 
-    private static readonly TimeSpan CloseTimeout = TimeSpan.FromSeconds(10);
+    /// <summary>
+    /// How long disposal waits for the peer's CLOSE. The wait only lets the server free the channel (and, for OpenSSH,
+    /// its session slot) before we go on; if the CLOSE comes later the channel's number stays reserved until it does.
+    /// Some servers never answer (the ssh2 Node.js library on SFTP channels and on sessions whose exec it refused):
+    /// after one unanswered wait on a connection, disposal there only sends its CLOSE.
+    /// </summary>
+    private static readonly TimeSpan CloseTimeout = TimeSpan.FromSeconds(2);
 
     private readonly SshConnection _connection;
     private readonly InboundWindow _inbound;
@@ -422,7 +428,9 @@ public sealed class SshChannel : IAsyncDisposable
     }
 
     /// <summary>Sends CLOSE (if not yet sent) and waits for the server's CLOSE.</summary>
-    public async ValueTask CloseAsync(CancellationToken cancellationToken)
+    public ValueTask CloseAsync(CancellationToken cancellationToken) => CloseAsync(waitForPeer: true, cancellationToken);
+
+    private async ValueTask CloseAsync(bool waitForPeer, CancellationToken cancellationToken)
     {
         bool send;
         lock (_lock)
@@ -436,7 +444,7 @@ public sealed class SshChannel : IAsyncDisposable
             await _connection.Transport.SendAsync(BuildSimple(MessageNumbers.ChannelClose), cancellationToken).ConfigureAwait(false);
         }
 
-        if (_opened.Task.IsCompletedSuccessfully)
+        if (waitForPeer && _opened.Task.IsCompletedSuccessfully)
         {
             await _remoteClosed.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
         }
@@ -444,10 +452,16 @@ public sealed class SshChannel : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        bool wait = !_connection.PeerLeavesClosesUnanswered;
         using var timeout = new CancellationTokenSource(CloseTimeout);
         try
         {
-            await CloseAsync(timeout.Token).ConfigureAwait(false);
+            await CloseAsync(wait, timeout.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (wait && timeout.IsCancellationRequested && _connection.Transport.Failure is null)
+        {
+            // Our CLOSE went out (or was already sent) and the peer did not answer in time: do not wait again here.
+            _connection.PeerLeavesClosesUnanswered = true;
         }
         catch (Exception e) when (e is SshException or OperationCanceledException)
         {

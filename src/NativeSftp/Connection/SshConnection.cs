@@ -66,6 +66,18 @@ public sealed class SshConnection : IPacketHandler, IAsyncDisposable
     /// <summary>Keepalive probes sent and not yet answered by any packet.</summary>
     public int KeepAlivesUnanswered => _keepAlive.Unanswered;
 
+    /// <summary>
+    /// Set once a channel's CLOSE went unanswered for the whole wait (a server that never answers CLOSE, as RFC 4254
+    /// §5.3 requires): later disposals on this connection send theirs without waiting.
+    /// </summary>
+    internal bool PeerLeavesClosesUnanswered
+    {
+        get => Volatile.Read(ref _peerLeavesClosesUnanswered);
+        set => Volatile.Write(ref _peerLeavesClosesUnanswered, value);
+    }
+
+    private bool _peerLeavesClosesUnanswered;
+
     /// <summary>Opens a channel of <paramref name="type"/> ("session") and waits for the server's confirmation.</summary>
     public async Task<SshChannel> OpenChannelAsync(string type, CancellationToken cancellationToken, uint? windowSize = null, uint? maxPacketSize = null)
     {

@@ -731,30 +731,31 @@ public static class SftpFileTransfer
         (await SftpClient.OpenAsync(connection, ct).ConfigureAwait(false), null);
 
     /// <summary>Disposes every session that opened (after all attempts ended); one that failed to open has nothing to dispose.</summary>
-    private static async Task DisposeSessionsAsync(List<Task<(SftpClient Sftp, IAsyncDisposable? Owner)>> sessions)
+    private static Task DisposeSessionsAsync(List<Task<(SftpClient Sftp, IAsyncDisposable? Owner)>> sessions) =>
+        // All at once: each may wait a moment for the server to answer its channel's CLOSE.
+        Task.WhenAll(sessions.Select(DisposeSessionAsync));
+
+    private static async Task DisposeSessionAsync(Task<(SftpClient Sftp, IAsyncDisposable? Owner)> opening)
     {
-        foreach (var opening in sessions)
+        try
         {
+            var session = await opening.ConfigureAwait(false);
             try
             {
-                var session = await opening.ConfigureAwait(false);
-                try
-                {
-                    await session.Sftp.DisposeAsync().ConfigureAwait(false);
-                }
-                finally
-                {
-                    if (session.Owner is not null)
-                    {
-                        await session.Owner.DisposeAsync().ConfigureAwait(false);
-                    }
-                }
+                await session.Sftp.DisposeAsync().ConfigureAwait(false);
             }
-#pragma warning disable CA1031 // Whatever failed to open or close here was the segment's failure, reported by it; it must neither mask the transfer's error nor stop the others being disposed.
-            catch (Exception)
-#pragma warning restore CA1031
+            finally
             {
+                if (session.Owner is not null)
+                {
+                    await session.Owner.DisposeAsync().ConfigureAwait(false);
+                }
             }
+        }
+#pragma warning disable CA1031 // Whatever failed to open or close here was the segment's failure, reported by it; it must neither mask the transfer's error nor stop the others being disposed.
+        catch (Exception)
+#pragma warning restore CA1031
+        {
         }
     }
 
