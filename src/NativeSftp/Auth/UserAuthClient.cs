@@ -173,7 +173,10 @@ public sealed class UserAuthClient
     /// (RFC 8308 §3.1) lists them; without that list we still try them, never SHA-1. Both are returned because
     /// server-sig-algs is not a promise: OpenSSH 9.2 lists every algorithm it implements even when
     /// PubkeyAcceptedAlgorithms allows only rsa-sha2-256, so a refused rsa-sha2-512 query is retried with -256
-    /// (one more query, counted against the server's MaxAuthTries). Other key types have one algorithm.
+    /// (one more query, counted against the server's MaxAuthTries). Other key types have one algorithm. A key none of
+    /// whose algorithms is listed is still tried with its own (as OpenSSH does for non-RSA keys): the list can be
+    /// wrong, e.g. the ssh2 Node.js library sends "...,ecdsa-sha2-nistp521rsa-sha2-512,..." (a missing comma), and
+    /// filtering by it locked every P-521 key out of such servers.
     /// </summary>
     private List<string> ChooseSignatureAlgorithms(ISigner key)
     {
@@ -187,7 +190,7 @@ public sealed class UserAuthClient
             }
         }
 
-        return chosen;
+        return chosen.Count > 0 ? chosen : [.. key.SignatureAlgorithms];
     }
 
     /// <summary>RFC 4252 §7: what a publickey signature covers.</summary>
