@@ -922,6 +922,13 @@ public static class SftpFileTransfer
         }
     }
 
+    /// <summary>
+    /// Gives the verified temporary file its final name. With posix-rename@openssh.com that is one atomic step. Plain
+    /// SFTP v3 RENAME refuses an existing target, so the old file is first renamed aside, then the new one into place,
+    /// then the old one removed; if the second rename fails the old file is renamed back. A reader may briefly see no
+    /// file under the name (one round trip), never a partial one, and a failure never loses the old file (removing it
+    /// first, as before, lost it whenever the RENAME then failed: a quota, a permission, a dropped connection).
+    /// </summary>
     private static async Task RenameIntoPlaceAsync(SftpClient sftp, string temp, string target, CancellationToken ct)
     {
         if (sftp.Supports(SftpExtensionNames.PosixRename))
@@ -930,18 +937,70 @@ public static class SftpFileTransfer
             return;
         }
 
-        // Plain v3 RENAME fails on an existing target (OpenSSH) and is not atomic over one: remove, then rename.
-        // A reader may briefly see no file, never a partial one.
         try
         {
-            await sftp.RemoveAsync(target, ct).ConfigureAwait(false);
+            // No file under the name (the usual case for a new upload): one round trip.
+            await sftp.RenameAsync(temp, target, ct).ConfigureAwait(false);
+            return;
+        }
+        catch (SftpException first) when (first.StatusCode is SftpStatusCode.Failure or SftpStatusCode.PermissionDenied or SftpStatusCode.OpUnsupported)
+        {
+            if (!await ExistsAsync(sftp, target, ct).ConfigureAwait(false))
+            {
+                throw; // not in the way of an existing file: the rename itself failed
+            }
+        }
+
+        string aside = AsideName(target);
+        await sftp.RenameAsync(target, aside, ct).ConfigureAwait(false);
+        try
+        {
+            await sftp.RenameAsync(temp, target, ct).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is SshException or OperationCanceledException)
+        {
+            try
+            {
+                await sftp.RenameAsync(aside, target, CancellationToken.None).ConfigureAwait(false);
+            }
+            catch (SshException restore)
+            {
+                throw new TransferException(
+                    $"renaming {temp} to {target} failed ({e.Message}), and putting the previous {target} back from {aside} failed too ({restore.Message}): " +
+                    $"the previous file is at {aside}", TransferPhase.Verifying, 0, e);
+            }
+
+            throw;
+        }
+
+        try
+        {
+            await sftp.RemoveAsync(aside, ct).ConfigureAwait(false);
+        }
+        catch (SftpException)
+        {
+            // The new file is in place; a previous copy left under its aside name wastes space but loses nothing.
+        }
+    }
+
+    /// <summary>Where the previous file waits while the new one is renamed into place: beside it, hidden, unique.</summary>
+    private static string AsideName(string path)
+    {
+        int slash = path.LastIndexOf('/');
+        return path[..(slash + 1)] + "." + path[(slash + 1)..] + ".nsftp-old-" + Guid.NewGuid().ToString("N")[..8];
+    }
+
+    private static async Task<bool> ExistsAsync(SftpClient sftp, string path, CancellationToken ct)
+    {
+        try
+        {
+            await sftp.LstatAsync(path, ct).ConfigureAwait(false);
+            return true;
         }
         catch (SftpException e) when (e.StatusCode == SftpStatusCode.NoSuchFile)
         {
-            // Nothing to replace.
+            return false;
         }
-
-        await sftp.RenameAsync(temp, target, ct).ConfigureAwait(false);
     }
 
     private static async Task<string> VerifyRemoteAsync(SftpClient sftp, string path, long size, string? digest, VerifyMode mode, StreamingRemoteHash? streamed, CancellationToken ct)

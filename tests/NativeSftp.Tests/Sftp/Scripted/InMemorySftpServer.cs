@@ -202,7 +202,8 @@ internal sealed class InMemorySftpServer
             case SftpPacketType.Rename:
             {
                 string to = System.Text.Encoding.UTF8.GetString(r.ExtendedBody!);
-                if (!Files.Remove(r.Path!, out var data) || Files.ContainsKey(to))
+                // Plain v3 RENAME (draft-02 §6.5): an existing target is an error, and the source stays where it is.
+                if (Files.ContainsKey(to) || !Files.Remove(r.Path!, out var data))
                 {
                     return SftpReplies.Status(r.Id, SftpStatusCode.Failure, "rename failed");
                 }

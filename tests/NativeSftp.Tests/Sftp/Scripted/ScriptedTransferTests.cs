@@ -20,10 +20,12 @@ public class ScriptedTransferTests
     private ServedSession _main = null!;
     private string _dir = null!;
 
-    private static TransferOptions Options => new()
+    private static TransferOptions Options => WithTemporaryName(false);
+
+    private static TransferOptions WithTemporaryName(bool temporary) => new()
     {
         Verify = VerifyMode.Size,
-        UseTemporaryName = false,
+        UseTemporaryName = temporary,
         Fsync = false,
         ChunkSize = Chunk,
         RequestsInFlight = 8,
@@ -312,6 +314,41 @@ public class ScriptedTransferTests
         Assert.That(ex.StallDiagnosis, Does.Contain("segment session 2: 4 SFTP request(s) in flight with no reply"));
         Assert.That(ex.StallDiagnosis, Does.Not.Contain("main session:"), "the main session had finished its share and waited on nothing");
         Assert.That(ex.AcknowledgedOffset, Is.LessThan(data.Length));
+    }
+
+    /// <summary>
+    /// Replacing a file on a server without posix-rename (plain v3 RENAME refuses an existing target): the old file is
+    /// renamed aside, the new one into place, the old one removed. Before, the old file was removed first, and lost
+    /// whenever the RENAME then failed. Found by hand against the ssh2 Node.js library, which announces no extensions.
+    /// </summary>
+    [Test]
+    public async Task Upload_OverAnExistingFile_WithoutPosixRename_ReplacesIt()
+    {
+        _server.Files["/up.bin"] = Pattern(10);
+        string local = LocalFile(5 * Chunk);
+
+        await _sftp.UploadFileAsync(local, "/up.bin", WithTemporaryName(true)).WaitAsync(Hang);
+
+        Assert.That(_server.Files["/up.bin"], Is.EqualTo(File.ReadAllBytes(local)));
+        Assert.That(_server.Files.Keys, Is.EqualTo(new[] { "/up.bin" }), "neither the temporary nor the set-aside file is left");
+        Assert.That(_server.Count(SftpPacketType.Rename), Is.EqualTo(3), "refused onto the file, the file aside, the new one into place");
+    }
+
+    [Test]
+    public void Upload_OverAnExistingFile_WithoutPosixRename_RenameFails_TheOldFileIsPutBack()
+    {
+        byte[] old = Pattern(10);
+        _server.Files["/up.bin"] = old;
+        string local = LocalFile(5 * Chunk);
+        // The third RENAME (the new file into place, after the old one was moved aside) fails: a quota, say.
+        _server.Intercept = (r, n) => r.Type == SftpPacketType.Rename && n == 3 ? ScriptedAction.Status(r.Id, SftpStatusCode.Failure, "quota exceeded") : null;
+
+        var e = Assert.CatchAsync<SshException>(() => _sftp.UploadFileAsync(local, "/up.bin", WithTemporaryName(true)).WaitAsync(Hang));
+
+        Assert.That(e!.Message, Does.Contain("quota exceeded"));
+        Assert.That(_server.Files["/up.bin"], Is.EqualTo(old), "the previous file is back under its name");
+        Assert.That(_server.Files.Keys.Where(k => k.Contains("nsftp-old", StringComparison.Ordinal)), Is.Empty);
+        Assert.That(_server.Files[SftpFileTransfer.TemporaryRemoteName("/up.bin")], Is.EqualTo(File.ReadAllBytes(local)), "the verified upload waits under its temporary name");
     }
 
     /// <summary>A scripted session with its own in-memory server, served until disposed (the fixture's, and any extra).</summary>
