@@ -154,7 +154,7 @@ public sealed class SshChannel : IAsyncDisposable
 
     internal void OnClose()
     {
-        var cause = new SshChannelException($"the server closed channel {LocalId} ({ChannelType})");
+        var cause = new SshChannelClosedException($"the server closed channel {LocalId} ({ChannelType})");
         _remoteClosed.TrySetResult();
         _exitStatus.TrySetResult(null);
         FailPending(cause, completeInput: true);

@@ -15,6 +15,15 @@ public class SshChannelException : SshException
     public SshChannelException(string message, Exception? inner = null) : base(message, inner) { }
 }
 
+/// <summary>
+/// The server closed the channel. Waiting requests fail with this as their cause: a request the server answered
+/// with neither SUCCESS nor FAILURE before closing was not refused, it was cut off.
+/// </summary>
+public sealed class SshChannelClosedException : SshChannelException
+{
+    public SshChannelClosedException(string message) : base(message) { }
+}
+
 /// <summary>The server refused CHANNEL_OPEN (RFC 4254 §5.1).</summary>
 public sealed class SshChannelOpenException : SshChannelException
 {

@@ -137,18 +137,35 @@ public sealed class SshConnection : IPacketHandler, IAsyncDisposable
     }
 
     /// <summary>Opens a session channel and runs <paramref name="command"/> in it.</summary>
-    public async Task<SshChannel> ExecAsync(string command, CancellationToken cancellationToken)
+    public Task<SshChannel> ExecAsync(string command, CancellationToken cancellationToken) =>
+        OpenSessionAndAsync(channel => channel.ExecAsync(command, cancellationToken), cancellationToken);
+
+    /// <summary>
+    /// Opens a session channel and makes <paramref name="request"/> on it (exec, subsystem). A channel the server
+    /// closes before answering the request is opened once more: dropbear before 2024.85 closes a session whose
+    /// process has not started yet whenever any other child exits (mkj/dropbear#326), so under segments and a hash
+    /// command a fresh channel could die at birth, and a transfer lost an attempt over it. A refusal (FAILURE) is
+    /// not retried.
+    /// </summary>
+    internal async Task<SshChannel> OpenSessionAndAsync(Func<SshChannel, Task> request, CancellationToken cancellationToken)
     {
-        var channel = await OpenChannelAsync("session", cancellationToken).ConfigureAwait(false);
-        try
+        for (int attempt = 1; ; attempt++)
         {
-            await channel.ExecAsync(command, cancellationToken).ConfigureAwait(false);
-            return channel;
-        }
-        catch
-        {
-            await channel.DisposeAsync().ConfigureAwait(false);
-            throw;
+            var channel = await OpenChannelAsync("session", cancellationToken).ConfigureAwait(false);
+            try
+            {
+                await request(channel).ConfigureAwait(false);
+                return channel;
+            }
+            catch (SshChannelException e) when (attempt == 1 && (e is SshChannelClosedException || e.InnerException is SshChannelClosedException) && _transport.Failure is null)
+            {
+                await channel.DisposeAsync().ConfigureAwait(false);
+            }
+            catch
+            {
+                await channel.DisposeAsync().ConfigureAwait(false);
+                throw;
+            }
         }
     }
 

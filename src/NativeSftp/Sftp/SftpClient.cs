@@ -64,18 +64,9 @@ public sealed partial class SftpClient : IAsyncDisposable
     public static async Task<SftpClient> OpenAsync(SshConnection connection, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(connection);
-        var channel = await connection.OpenChannelAsync("session", cancellationToken).ConfigureAwait(false);
-        try
-        {
-            // Not pipelined with INIT: OpenSSH opens a session channel with a window of 0 and opens it only once the
-            // subsystem runs, so INIT could not go any earlier.
-            await channel.StartSubsystemAsync("sftp", cancellationToken).ConfigureAwait(false);
-        }
-        catch
-        {
-            await channel.DisposeAsync().ConfigureAwait(false);
-            throw;
-        }
+        // Not pipelined with INIT: OpenSSH opens a session channel with a window of 0 and opens it only once the
+        // subsystem runs, so INIT could not go any earlier.
+        var channel = await connection.OpenSessionAndAsync(c => c.StartSubsystemAsync("sftp", cancellationToken), cancellationToken).ConfigureAwait(false);
 
         return await StartAsync(new SshChannelSftpChannel(channel), connection, cancellationToken).ConfigureAwait(false);
     }
