@@ -25,23 +25,23 @@ ensure_openssh() {
   fi
 }
 
-# ProFTPD's mod_sftp: the interop tests' second SSH/SFTP server, independent of OpenSSH.
-ensure_proftpd() {
-  if [ -x /usr/sbin/proftpd ] && [ -f /usr/lib/proftpd/mod_sftp.so ]; then
+# ProFTPD's mod_sftp and dropbear: the interop tests' other SSH servers, independent of OpenSSH's.
+ensure_interop_servers() {
+  if [ -x /usr/sbin/proftpd ] && [ -f /usr/lib/proftpd/mod_sftp.so ] && [ -x /usr/sbin/dropbear ] && [ -x /usr/bin/dropbearkey ]; then
     return 0
   fi
   if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null; then
-    say "installing proftpd-core and proftpd-mod-crypto (mod_sftp) with apt-get; no FTP service is started"
+    say "installing proftpd-core, proftpd-mod-crypto (mod_sftp) and dropbear-bin with apt-get; no service is started"
     # The tests start their own instance on a loopback port: keep the package from starting one on port 21.
     local policy=/usr/sbin/policy-rc.d added=""
     if [ ! -e "$policy" ]; then
       printf '#!/bin/sh\nexit 101\n' > "$policy" && chmod +x "$policy" && added=1
     fi
     apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq proftpd-core proftpd-mod-crypto >/dev/null
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq proftpd-core proftpd-mod-crypto dropbear-bin >/dev/null
     if [ -n "$added" ]; then rm -f "$policy"; fi
   else
-    echo "ProFTPD is missing. Install it with: sudo apt-get install -y proftpd-core proftpd-mod-crypto" >&2
+    echo "ProFTPD or dropbear is missing. Install them with: sudo apt-get install -y proftpd-core proftpd-mod-crypto dropbear-bin" >&2
     exit 1
   fi
 }
@@ -62,7 +62,7 @@ build() {
 cmd_test() {
   ensure_dotnet
   ensure_openssh
-  ensure_proftpd
+  ensure_interop_servers
   build
   local results="$ARTIFACTS/test-results"
   rm -rf "$results"
