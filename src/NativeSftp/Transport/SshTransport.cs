@@ -368,7 +368,9 @@ public sealed partial class SshTransport : IAsyncDisposable
         r.ReadByte();
         var reason = (DisconnectReason)r.ReadUInt32();
         string description = r.Remaining >= 4 ? r.ReadUtf8() : "";
-        return new SshConnectionException($"the server disconnected: {SanitizeForDisplay(description)}", reason, ClosedBy.Server);
+        string said = SanitizeForDisplay(description).Trim();
+        return new SshConnectionException(
+            said.Length > 0 ? $"the server disconnected: {said}" : $"the server disconnected without saying why ({reason})", reason, ClosedBy.Server);
     }
 
     /// <summary>Server text is shown to people: strip control characters so it cannot rewrite a terminal.</summary>

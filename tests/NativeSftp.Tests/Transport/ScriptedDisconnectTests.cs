@@ -37,6 +37,23 @@ public class ScriptedDisconnectTests
         Assert.That(later, Is.SameAs(ex), "a later call fails with the same first cause");
     }
 
+    /// <summary>The ssh2 Node.js library's disconnect for an unimplemented group exchange had an empty description: "disconnected: ".</summary>
+    [Test]
+    public async Task ServerDisconnect_WithNoDescription_SaysSoAndNamesTheReason()
+    {
+        using var cts = new CancellationTokenSource(TestTimeout);
+        await using var server = ScriptedSshServer.Create();
+        var accept = server.AcceptAsync(new ServerKexOptions(), cts.Token);
+        await using var client = await server.StartClientAsync(server.ClientSettings(), cts.Token);
+        await accept;
+
+        var pendingReceive = client.Incoming.ReceiveAsync(cts.Token).AsTask();
+        await server.SendDisconnectAsync(DisconnectReason.KeyExchangeFailed, "", cts.Token);
+
+        var ex = Assert.ThrowsAsync<SshConnectionException>(async () => await pendingReceive);
+        Assert.That(ex!.Message, Does.Contain("without saying why").And.Contain(nameof(DisconnectReason.KeyExchangeFailed)));
+    }
+
     [Test]
     public async Task ServerDisconnect_WhileSendWaitsOnKeyExchange_FailsTheWaitingSend()
     {
