@@ -188,8 +188,7 @@ public static class SftpFileTransfer
         Task<RemoteHash?>? remoteHash = null;
         try
         {
-            var attrs = await sftp.FstatAsync(handle, cancellationToken).ConfigureAwait(false);
-            if (attrs.Size is not ulong remoteSize)
+            if (await SizeOfAsync(sftp, handle, cancellationToken).ConfigureAwait(false) is not ulong remoteSize)
             {
                 throw new TransferException($"the server gives no size for {remotePath}; a download that cannot be checked against a size is refused",
                     TransferPhase.Transferring, 0);
@@ -405,6 +404,27 @@ public static class SftpFileTransfer
                 await Task.Delay(SessionRetryDelay, ct).ConfigureAwait(false);
             }
         }
+    }
+
+    /// <summary>
+    /// The open file's size: FSTAT, else (a server that refuses FSTAT or leaves the size out of its answer, as some
+    /// gateways and old Windows servers do) STAT of its path; null when neither says.
+    /// </summary>
+    private static async Task<ulong?> SizeOfAsync(SftpClient sftp, SftpFileHandle handle, CancellationToken ct)
+    {
+        try
+        {
+            if ((await sftp.FstatAsync(handle, ct).ConfigureAwait(false)).Size is ulong size)
+            {
+                return size;
+            }
+        }
+        catch (SftpException)
+        {
+            // asked again by name below
+        }
+
+        return (await sftp.StatAsync(handle.Path, ct).ConfigureAwait(false)).Size;
     }
 
     /// <summary>Whether <paramref name="path"/> is a directory on the server; false when it does not exist or cannot be told.</summary>

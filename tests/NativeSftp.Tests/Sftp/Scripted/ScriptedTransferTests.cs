@@ -425,6 +425,24 @@ public class ScriptedTransferTests
         Assert.That(_server.Count(SftpPacketType.Read), Is.GreaterThanOrEqualTo(data.Length / 300));
     }
 
+    /// <summary>A server that refuses FSTAT, or answers it without a size: the size comes from STAT of the path.</summary>
+    [TestCase(true)]
+    [TestCase(false)]
+    public async Task Download_FromAServerWhoseFstatGivesNoSize_TakesTheSizeFromStat(bool refuses)
+    {
+        byte[] data = Pattern(9 * Chunk + 5);
+        _server.Files["/down.bin"] = data;
+        _server.Intercept = (r, n) => r.Type != SftpPacketType.Fstat ? null
+            : refuses ? ScriptedAction.Status(r.Id, SftpStatusCode.OpUnsupported, "no fstat here")
+            : ScriptedAction.Send(SftpReplies.Attrs(r.Id, new SftpAttributes { Permissions = 0x81a4 }));
+        string local = Path.Combine(_dir, "down.bin");
+
+        await _sftp.DownloadFileAsync("/down.bin", local, Options).WaitAsync(Hang);
+
+        Assert.That(File.ReadAllBytes(local), Is.EqualTo(data));
+        Assert.That(_server.Count(SftpPacketType.Stat), Is.EqualTo(1));
+    }
+
     [Test]
     public async Task Download_WithRepliesReversed_GetsTheRightBytes()
     {
