@@ -1139,8 +1139,8 @@ public static class SftpFileTransfer
         var handle = await sftp.OpenAsync(path, SftpOpenFlags.Read, null, ct).ConfigureAwait(false);
         try
         {
-            var attrs = await sftp.FstatAsync(handle, ct).ConfigureAwait(false);
-            long size = (long)(attrs.Size ?? 0);
+            long size = (long)(await SizeOfAsync(sftp, handle, ct).ConfigureAwait(false)
+                ?? throw new TransferException($"the server gives no size for {path}: it cannot be read back", TransferPhase.Verifying, 0));
             using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
             await using (var tracker = new ProgressTracker(null, size, 0, TimeSpan.FromSeconds(1), TimeProvider.System, null))
             {
