@@ -1,6 +1,4 @@
 using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
 using System.Security.Cryptography;
 using System.Text;
 using NativeSftp.Auth.KnownHosts;
@@ -88,7 +86,7 @@ public sealed class DropbearServer : IAsyncDisposable
             Exception? last = null;
             for (int attempt = 0; attempt < 3; attempt++)
             {
-                int port = FreePort();
+                int port = LoopbackServer.FreePort();
                 var psi = new ProcessStartInfo(DropbearPath) { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
                 foreach (string a in new[] { "-F", "-E", "-s", "-p", $"127.0.0.1:{port}", "-r", hostKey, "-P", Path.Combine(dir, "dropbear.pid") })
                 {
@@ -137,49 +135,8 @@ public sealed class DropbearServer : IAsyncDisposable
         return o;
     }
 
-    private async Task WaitForBannerAsync(CancellationToken cancellationToken)
-    {
-        var sw = Stopwatch.StartNew();
-        while (true)
-        {
-            if (_process.HasExited)
-            {
-                throw new InvalidOperationException($"dropbear exited with {_process.ExitCode}");
-            }
-
-            try
-            {
-                using var client = new TcpClient();
-                using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-                timeout.CancelAfter(TimeSpan.FromSeconds(2));
-                await client.ConnectAsync(IPAddress.Loopback, Port, timeout.Token).ConfigureAwait(false);
-                var buffer = new byte[256];
-                int n = await client.GetStream().ReadAsync(buffer, timeout.Token).ConfigureAwait(false);
-                if (n > 4 && Encoding.ASCII.GetString(buffer, 0, n).StartsWith("SSH-", StringComparison.Ordinal))
-                {
-                    return;
-                }
-            }
-            catch (Exception e) when (e is SocketException or OperationCanceledException or IOException && !cancellationToken.IsCancellationRequested)
-            {
-                // not listening yet
-            }
-
-            if (sw.Elapsed > StartTimeout)
-            {
-                throw new TimeoutException($"no SSH banner on port {Port} within {StartTimeout.TotalSeconds} s");
-            }
-
-            await Task.Delay(100, cancellationToken).ConfigureAwait(false);
-        }
-    }
-
-    private static int FreePort()
-    {
-        using var l = new TcpListener(IPAddress.Loopback, 0);
-        l.Start();
-        return ((IPEndPoint)l.LocalEndpoint).Port;
-    }
+    private Task WaitForBannerAsync(CancellationToken cancellationToken) =>
+        LoopbackServer.WaitForBannerAsync(_process, Port, "dropbear", StartTimeout, () => Task.FromResult(Log), cancellationToken);
 
     private void Stop()
     {

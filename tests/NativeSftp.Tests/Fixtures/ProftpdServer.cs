@@ -1,6 +1,4 @@
 using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
 using System.Text;
 using NativeSftp.Auth.KnownHosts;
 
@@ -37,7 +35,7 @@ public sealed class ProftpdServer : IAsyncDisposable
     /// <summary>The host keys' .pub files (ed25519, ECDSA, RSA).</summary>
     public IReadOnlyList<string> HostKeyPaths => [Path.Combine(Directory, "host_ed25519"), Path.Combine(Directory, "host_ecdsa"), Path.Combine(Directory, "host_rsa")];
 
-    public string SftpLog => ReadFile(Path.Combine(Directory, "sftp.log"));
+    public string SftpLog => LoopbackServer.ReadShared(Path.Combine(Directory, "sftp.log"));
 
     public static void RequireProftpd()
     {
@@ -64,9 +62,9 @@ public sealed class ProftpdServer : IAsyncDisposable
             Keygen(Path.Combine(dir, "host_ecdsa"), "ecdsa", "-b", "256", "-m", "PEM");
             Keygen(Path.Combine(dir, "host_rsa"), "rsa", "-b", "2048", "-m", "PEM");
             // Authorized keys in RFC 4716 form, as mod_sftp wants them.
-            string rfc4716 = Run("/usr/bin/ssh-keygen", "-e", "-f", SshdServer.Keys.UserEd25519 + ".pub");
+            string rfc4716 = TestKeys.Run("/usr/bin/ssh-keygen", ["-e", "-f", SshdServer.Keys.UserEd25519 + ".pub"]);
             await File.WriteAllTextAsync(Path.Combine(dir, "keys", Environment.UserName), rfc4716, cancellationToken).ConfigureAwait(false);
-            int port = FreePort();
+            int port = LoopbackServer.FreePort();
             string config = Path.Combine(dir, "proftpd.conf");
             await File.WriteAllTextAsync(config, BuildConfig(dir, port), cancellationToken).ConfigureAwait(false);
 
@@ -165,85 +163,10 @@ public sealed class ProftpdServer : IAsyncDisposable
     }
 
     private static void Keygen(string path, string type, params string[] extra) =>
-        Run("/usr/bin/ssh-keygen", ["-q", "-t", type, "-N", "", "-C", "nsftp-proftpd-host", "-f", path, .. extra]);
+        TestKeys.Run("/usr/bin/ssh-keygen", ["-q", "-t", type, "-N", "", "-C", "nsftp-proftpd-host", "-f", path, .. extra]);
 
-    private static string Run(string file, params string[] args)
-    {
-        var psi = new ProcessStartInfo(file) { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (string a in args)
-        {
-            psi.ArgumentList.Add(a);
-        }
-
-        using var p = Process.Start(psi)!;
-        string output = p.StandardOutput.ReadToEnd();
-        string error = p.StandardError.ReadToEnd();
-        p.WaitForExit();
-        if (p.ExitCode != 0)
-        {
-            throw new InvalidOperationException($"{file} {string.Join(' ', args)} failed ({p.ExitCode}): {error}");
-        }
-
-        return output;
-    }
-
-    private async Task WaitForBannerAsync(CancellationToken cancellationToken)
-    {
-        var sw = Stopwatch.StartNew();
-        while (true)
-        {
-            if (_process.HasExited)
-            {
-                throw new InvalidOperationException($"proftpd exited with {_process.ExitCode}");
-            }
-
-            try
-            {
-                using var client = new TcpClient();
-                using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-                timeout.CancelAfter(TimeSpan.FromSeconds(2));
-                await client.ConnectAsync(IPAddress.Loopback, Port, timeout.Token).ConfigureAwait(false);
-                var buffer = new byte[256];
-                int n = await client.GetStream().ReadAsync(buffer, timeout.Token).ConfigureAwait(false);
-                if (n > 4 && Encoding.ASCII.GetString(buffer, 0, n).StartsWith("SSH-", StringComparison.Ordinal))
-                {
-                    return;
-                }
-            }
-            catch (Exception e) when (e is SocketException or OperationCanceledException or IOException && !cancellationToken.IsCancellationRequested)
-            {
-                // not listening yet
-            }
-
-            if (sw.Elapsed > StartTimeout)
-            {
-                throw new TimeoutException($"no SSH banner on port {Port} within {StartTimeout.TotalSeconds} s");
-            }
-
-            await Task.Delay(100, cancellationToken).ConfigureAwait(false);
-        }
-    }
-
-    private static string ReadFile(string path)
-    {
-        try
-        {
-            using var fs = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
-            using var sr = new StreamReader(fs);
-            return sr.ReadToEnd();
-        }
-        catch (IOException e)
-        {
-            return $"(unavailable: {e.Message})";
-        }
-    }
-
-    private static int FreePort()
-    {
-        using var l = new TcpListener(IPAddress.Loopback, 0);
-        l.Start();
-        return ((IPEndPoint)l.LocalEndpoint).Port;
-    }
+    private Task WaitForBannerAsync(CancellationToken cancellationToken) =>
+        LoopbackServer.WaitForBannerAsync(_process, Port, "proftpd", StartTimeout, () => Task.FromResult(""), cancellationToken);
 
     public async ValueTask DisposeAsync()
     {

@@ -57,19 +57,7 @@ public sealed class SshdServer : IAsyncDisposable
     public static TestKeys Keys => TestKeys.Shared;
 
     /// <summary>The server log so far (sshd runs at LogLevel DEBUG3).</summary>
-    public string ReadLog()
-    {
-        try
-        {
-            using var fs = new FileStream(LogPath, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
-            using var sr = new StreamReader(fs);
-            return sr.ReadToEnd();
-        }
-        catch (IOException e)
-        {
-            return $"(log unavailable: {e.Message})";
-        }
-    }
+    public string ReadLog() => LoopbackServer.ReadShared(LogPath);
 
     public static async Task<SshdServer> StartAsync(Action<SshdOptions>? configure = null, CancellationToken cancellationToken = default)
     {
@@ -163,77 +151,13 @@ public sealed class SshdServer : IAsyncDisposable
         return sb.ToString();
     }
 
-    private async Task WaitForBannerAsync(CancellationToken cancellationToken)
-    {
-        var deadline = DateTime.UtcNow + StartTimeout;
-        string? lastError = null;
-        while (DateTime.UtcNow < deadline)
-        {
-            cancellationToken.ThrowIfCancellationRequested();
-            if (_process.HasExited)
-            {
-                string err = await _process.StandardError.ReadToEndAsync(cancellationToken).ConfigureAwait(false);
-                throw new InvalidOperationException($"sshd exited with code {_process.ExitCode}: {err.Trim()}");
-            }
-
-            try
-            {
-                string banner = await ReadBannerAsync(cancellationToken).ConfigureAwait(false);
-                if (banner.StartsWith("SSH-2.0-", StringComparison.Ordinal))
-                {
-                    return;
-                }
-
-                lastError = "unexpected banner " + banner;
-            }
-            catch (Exception e) when (e is SocketException or IOException or TimeoutException)
-            {
-                lastError = e.Message;
-            }
-
-            await Task.Delay(50, cancellationToken).ConfigureAwait(false);
-        }
-
-        throw new TimeoutException($"sshd on port {Port} gave no banner within {StartTimeout.TotalSeconds} s: {lastError}");
-    }
+    private Task WaitForBannerAsync(CancellationToken cancellationToken) =>
+        LoopbackServer.WaitForBannerAsync(_process, Port, "sshd", StartTimeout, () => _process.StandardError.ReadToEndAsync(cancellationToken), cancellationToken);
 
     /// <summary>Connects, reads the server's identification line, and closes.</summary>
-    public async Task<string> ReadBannerAsync(CancellationToken cancellationToken = default)
-    {
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        timeout.CancelAfter(TimeSpan.FromSeconds(5));
-        using var client = new TcpClient();
-        await client.ConnectAsync(IPAddress.Loopback, Port, timeout.Token).ConfigureAwait(false);
-        var stream = client.GetStream();
-        var line = new List<byte>();
-        var one = new byte[1];
-        while (line.Count < 255)
-        {
-            int n = await stream.ReadAsync(one, timeout.Token).ConfigureAwait(false);
-            if (n == 0)
-            {
-                throw new IOException("connection closed before the banner");
-            }
+    public Task<string> ReadBannerAsync(CancellationToken cancellationToken = default) => LoopbackServer.ReadBannerAsync(Port, cancellationToken);
 
-            if (one[0] == '\n')
-            {
-                break;
-            }
-
-            line.Add(one[0]);
-        }
-
-        return Encoding.ASCII.GetString(line.ToArray()).TrimEnd('\r');
-    }
-
-    private static int FreePort()
-    {
-        var l = new TcpListener(IPAddress.Loopback, 0);
-        l.Start();
-        int port = ((IPEndPoint)l.LocalEndpoint).Port;
-        l.Stop();
-        return port;
-    }
+    private static int FreePort() => LoopbackServer.FreePort();
 
     /// <summary>Longest log tail printed with a failed test (DEBUG3 logs are long; the end is what matters).</summary>
     private const int LogTailOnFailure = 8000;
