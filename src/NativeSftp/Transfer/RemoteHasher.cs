@@ -63,6 +63,27 @@ public static class RemoteHasher
             || await sftp.HashesWholeFilesAsync(ct).ConfigureAwait(false);
     }
 
+    /// <summary>
+    /// Whether a prefix of a file (its first N bytes) can be hashed on the server: announced check-file, or a hash
+    /// command. (A server's unannounced check-file hashes whole files only.) False too while no session can be had.
+    /// </summary>
+    internal static async Task<bool> CanHashPrefixAsync(SftpClient sftp, CancellationToken ct)
+    {
+        if (sftp.Supports(SftpExtensionNames.CheckFileName))
+        {
+            return true;
+        }
+
+        try
+        {
+            return await HasCommandOrBusyAsync(sftp, ct).ConfigureAwait(false);
+        }
+        catch (SshChannelOpenException)
+        {
+            return false;
+        }
+    }
+
     /// <summary>Whether a hash command runs on this connection (one that can work beside the SFTP session's READs).</summary>
     internal static async Task<bool> HasCommandOrBusyAsync(SftpClient sftp, CancellationToken ct) =>
         sftp.Connection is { } c && (await FindCommandAsync(c, ct).ConfigureAwait(false)).Command is not null;

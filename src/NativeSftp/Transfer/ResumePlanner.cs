@@ -40,7 +40,7 @@ internal static class ResumePlanner
 
         long localSize = new FileInfo(localPath).Length;
         using var local = File.OpenHandle(localPath, FileMode.Open, FileAccess.Read, FileShare.Read, FileOptions.Asynchronous);
-        return await ChooseAsync(sftp, remoteTemp, local, remoteSize, localSize, hint, ct).ConfigureAwait(false);
+        return await ChooseAsync(sftp, remoteTemp, remoteSize, local, remoteSize, localSize, hint, ct).ConfigureAwait(false);
     }
 
     /// <summary>Download: the local partial against the remote source.</summary>
@@ -54,14 +54,15 @@ internal static class ResumePlanner
         long partial = new FileInfo(localTemp).Length;
         long remoteSize = (long)((await sftp.StatAsync(remotePath, ct).ConfigureAwait(false)).Size ?? 0);
         using var local = File.OpenHandle(localTemp, FileMode.Open, FileAccess.Read, FileShare.Read, FileOptions.Asynchronous);
-        return await ChooseAsync(sftp, remotePath, local, partial, remoteSize, hint, ct).ConfigureAwait(false);
+        return await ChooseAsync(sftp, remotePath, remoteSize, local, partial, remoteSize, hint, ct).ConfigureAwait(false);
     }
 
     /// <summary>
     /// <paramref name="partialSize"/> is the partial's size, <paramref name="sourceSize"/> the source's; the remote file
-    /// named <paramref name="remotePath"/> is the partial (upload) or the source (download), <paramref name="local"/> the other.
+    /// named <paramref name="remotePath"/> (of <paramref name="remoteSize"/> bytes) is the partial (upload) or the source
+    /// (download), <paramref name="local"/> the other.
     /// </summary>
-    private static async Task<Plan> ChooseAsync(SftpClient sftp, string remotePath, Microsoft.Win32.SafeHandles.SafeFileHandle local,
+    private static async Task<Plan> ChooseAsync(SftpClient sftp, string remotePath, long remoteSize, Microsoft.Win32.SafeHandles.SafeFileHandle local,
         long partialSize, long sourceSize, long? hint, CancellationToken ct)
     {
         if (partialSize <= 0 || partialSize > sourceSize)
@@ -82,29 +83,28 @@ internal static class ResumePlanner
         }
 
         candidates = [.. candidates.Distinct()];
-        if (await RemoteHasher.IsAvailableAsync(sftp, ct).ConfigureAwait(false))
+        // A prefix is hashed by the server with announced check-file or a hash command. A server that hashes whole
+        // files only (ProFTPD's unannounced check-file ignores the length) still proves the candidate that is its
+        // whole file: an upload's partial at its full size. Any other candidate is checked by reading back its tail.
+        bool prefixes = await RemoteHasher.CanHashPrefixAsync(sftp, ct).ConfigureAwait(false);
+        bool wholeFiles = !prefixes && candidates.Contains(remoteSize) && await RemoteHasher.IsAvailableAsync(sftp, ct).ConfigureAwait(false);
+        // One pass over the local prefix gives its digest at every candidate; the server hashes only as far as the
+        // candidates need, best first.
+        var mine = prefixes || wholeFiles ? await PrefixDigestsAsync(local, candidates, ct).ConfigureAwait(false) : null;
+        foreach (long offset in candidates)
         {
-            // One pass over the local prefix gives its digest at every candidate; the server hashes only as far as
-            // the candidates need, best first.
-            var mine = await PrefixDigestsAsync(local, candidates, ct).ConfigureAwait(false);
-            foreach (long offset in candidates)
+            if (prefixes || (wholeFiles && offset == remoteSize))
             {
-                var remote = await RemoteHasher.ComputeAsync(sftp, remotePath, offset, ct).ConfigureAwait(false);
-                if (mine[offset] == remote.Sha256Hex)
+                var remote = await RemoteHasher.ComputeAsync(sftp, remotePath, prefixes ? offset : null, ct).ConfigureAwait(false);
+                if (mine![offset] == remote.Sha256Hex)
                 {
                     return new Plan(offset, $"sha256 of the first {offset} bytes ({remote.Method})");
                 }
             }
-        }
-        else
-        {
-            foreach (long offset in candidates)
+            else if (await TailMatchesAsync(sftp, remotePath, local, offset, ct).ConfigureAwait(false))
             {
-                if (await TailMatchesAsync(sftp, remotePath, local, offset, ct).ConfigureAwait(false))
-                {
-                    long n = Math.Min(offset, ReadBackBytes);
-                    return new Plan(offset, $"the last {n} bytes before {offset} read back and compared; the rest trusted by size (no remote hash available)");
-                }
+                long n = Math.Min(offset, ReadBackBytes);
+                return new Plan(offset, $"the last {n} bytes before {offset} read back and compared; the rest trusted by size (no remote hash available)");
             }
         }
 

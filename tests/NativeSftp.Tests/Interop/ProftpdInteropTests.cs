@@ -133,4 +133,41 @@ public class ProftpdInteropTests
         Assert.ThrowsAsync<NotSupportedException>(() => RemoteHasher.ComputeAsync(sftp, "/h.bin", 1000, CancellationToken.None),
             "a prefix cannot be hashed there: its check-file ignores the length");
     }
+
+    /// <summary>
+    /// Resuming there, both ways. A prefix cannot be hashed on that server (its check-file ignores the length, and it
+    /// runs no commands): an upload's partial is proven by hashing the whole partial, a download's by reading its
+    /// tail back. Found re-checking the fixes: once the unannounced check-file counted as "can hash", the resume
+    /// planner asked it for a prefix and every resume and every retry after a dropped connection failed.
+    /// </summary>
+    [TestCase(true)]
+    [TestCase(false)]
+    public async Task Resume_ContinuesFromThePartial(bool upload)
+    {
+        const int size = 12 << 20, kept = 5 << 20;
+        string local = LocalFile($"resume-{upload}.bin", size);
+        byte[] data = File.ReadAllBytes(local);
+        string remote = $"/resume-{upload}.bin";
+        string back = Path.Combine(_local, $"resume-{upload}.back");
+        var options = new TransferOptions { Resume = true, Retries = 0 };
+        TransferResult result;
+        if (upload)
+        {
+            File.WriteAllBytes(Path.Combine(_server.Root, SftpFileTransfer.TemporaryRemoteName(remote).TrimStart('/')), data[..kept]);
+            result = await SftpTransfer.UploadAsync(_server.Options(), local, remote, options, null, CancellationToken.None);
+            Assert.That(File.ReadAllBytes(Path.Combine(_server.Root, remote.TrimStart('/'))), Is.EqualTo(data));
+            Assert.That(result.ResumeVerification, Does.Contain("sha256 of the first").And.Contain("check-file"));
+        }
+        else
+        {
+            File.WriteAllBytes(Path.Combine(_server.Root, remote.TrimStart('/')), data);
+            File.WriteAllBytes(SftpFileTransfer.TemporaryLocalName(back), data[..kept]);
+            result = await SftpTransfer.DownloadAsync(_server.Options(), remote, back, options, null, CancellationToken.None);
+            Assert.That(File.ReadAllBytes(back), Is.EqualTo(data));
+            Assert.That(result.ResumeVerification, Does.Contain("read back"));
+        }
+
+        Assert.That(result.ResumedFrom, Is.EqualTo(kept));
+        Assert.That(result.VerifyMethod, Is.EqualTo("sha256 (check-file)"));
+    }
 }
