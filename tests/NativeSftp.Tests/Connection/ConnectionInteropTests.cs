@@ -107,6 +107,21 @@ public class ConnectionInteropTests
         Assert.That(ch.StandardError, Is.EqualTo("oops\n"));
     }
 
+    /// <summary>
+    /// The fixture runs commands with its own empty HOME, so the test account's ~/.bashrc (bash run by sshd reads it)
+    /// cannot slow or break them: this machine's root runs pyenv there, and a rehash lock it left behind once made
+    /// every exec wait 60 s.
+    /// </summary>
+    [Test]
+    public async Task Exec_RunsWithTheFixturesOwnHome()
+    {
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        await using var c = await ConnectAsync(_sshd.Port, null, cts.Token);
+        await using var ch = await c.ExecAsync("printf %s \"$HOME\"", cts.Token);
+        byte[] output = await ReadAllAsync(ch, cts.Token);
+        Assert.That(System.Text.Encoding.UTF8.GetString(output), Is.EqualTo(Path.Combine(_sshd.Directory, "home")));
+    }
+
     [Test]
     public async Task ServerClosesChannelMidStream_WriterFails()
     {
@@ -115,7 +130,7 @@ public class ConnectionInteropTests
         // The command reads nothing and exits at once: the server closes the channel while we still write.
         await using var ch = await c.ExecAsync("exit 0", cts.Token);
         byte[] chunk = new byte[1 << 20];
-        var ex = Assert.ThrowsAsync<SshChannelException>(async () =>
+        var ex = Assert.ThrowsAsync<SshChannelClosedException>(async () =>
         {
             for (int i = 0; i < 256; i++)
             {

@@ -71,7 +71,7 @@ public sealed class SshdServer : IAsyncDisposable
         for (int attempt = 0; attempt < StartAttempts; attempt++)
         {
             string dir = Path.Combine(Path.GetTempPath(), "nsftp-sshd-" + Guid.NewGuid().ToString("N")[..12]);
-            System.IO.Directory.CreateDirectory(dir);
+            System.IO.Directory.CreateDirectory(Path.Combine(dir, "home"));
             int port = FreePort();
             string config = Path.Combine(dir, "sshd_config");
             string log = Path.Combine(dir, "sshd.log");
@@ -143,6 +143,12 @@ public sealed class SshdServer : IAsyncDisposable
         sb.AppendLine("MaxSessions 100");
         sb.AppendLine("MaxAuthTries 20");
         sb.AppendLine("LogLevel DEBUG3");
+        // Commands run through the login shell, and bash run by sshd reads ~/.bashrc even when not interactive. The
+        // account running the tests may have a slow or fragile one (this machine's root runs pyenv, whose rehash lock,
+        // left behind when a fault test kills a session mid-start, made every later exec wait 60 s). The fixture's
+        // own empty home keeps the tests about the server, not about that file. (The SFTP server's working directory
+        // is still the account's home: sshd takes it from the password database, not from HOME.)
+        sb.AppendLine("SetEnv HOME=" + Path.Combine(dir, "home"));
         if (options.SftpSubsystem is not null)
         {
             sb.AppendLine("Subsystem sftp " + options.SftpSubsystem);
