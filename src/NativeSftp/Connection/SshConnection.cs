@@ -138,16 +138,25 @@ public sealed class SshConnection : IPacketHandler, IAsyncDisposable
 
     /// <summary>Opens a session channel and runs <paramref name="command"/> in it.</summary>
     public Task<SshChannel> ExecAsync(string command, CancellationToken cancellationToken) =>
-        OpenSessionAndAsync(channel => channel.ExecAsync(command, cancellationToken), cancellationToken);
+        OpenSessionAndAsync(channel => channel.ExecAsync(command, cancellationToken), retryIfCutOff: false, cancellationToken);
 
     /// <summary>
-    /// Opens a session channel and makes <paramref name="request"/> on it (exec, subsystem). A channel the server
-    /// closes before answering the request is opened once more: dropbear before 2024.85 closes a session whose
-    /// process has not started yet whenever any other child exits (mkj/dropbear#326), so under segments and a hash
-    /// command a fresh channel could die at birth, and a transfer lost an attempt over it. A refusal (FAILURE) is
-    /// not retried.
+    /// As <see cref="ExecAsync"/> for a command that may run twice with no harm (our hash commands read and print):
+    /// a channel the server closes before answering is opened once more (see <see cref="OpenSessionAndAsync"/>).
+    /// Not for a caller's command: the server may have started it before closing the channel.
     /// </summary>
-    internal async Task<SshChannel> OpenSessionAndAsync(Func<SshChannel, Task> request, CancellationToken cancellationToken)
+    internal Task<SshChannel> ExecIdempotentAsync(string command, CancellationToken cancellationToken) =>
+        OpenSessionAndAsync(channel => channel.ExecAsync(command, cancellationToken), retryIfCutOff: true, cancellationToken);
+
+    /// <summary>
+    /// Opens a session channel and makes <paramref name="request"/> on it (exec, subsystem). With
+    /// <paramref name="retryIfCutOff"/>, a channel the server closes before answering the request is opened once more:
+    /// dropbear before 2024.85 closes a session whose process has not started yet whenever any other child exits
+    /// (mkj/dropbear#326), so under segments and a hash command a fresh channel could die at birth, and a transfer
+    /// lost an attempt over it. Only for requests that may run twice (a subsystem start, our read-only hash
+    /// commands): the server may have started the first before closing it. A refusal (FAILURE) is never retried.
+    /// </summary>
+    internal async Task<SshChannel> OpenSessionAndAsync(Func<SshChannel, Task> request, bool retryIfCutOff, CancellationToken cancellationToken)
     {
         for (int attempt = 1; ; attempt++)
         {
@@ -157,7 +166,7 @@ public sealed class SshConnection : IPacketHandler, IAsyncDisposable
                 await request(channel).ConfigureAwait(false);
                 return channel;
             }
-            catch (SshChannelException e) when (attempt == 1 && (e is SshChannelClosedException || e.InnerException is SshChannelClosedException) && _transport.Failure is null)
+            catch (SshChannelException e) when (retryIfCutOff && attempt == 1 && (e is SshChannelClosedException || e.InnerException is SshChannelClosedException) && _transport.Failure is null)
             {
                 await channel.DisposeAsync().ConfigureAwait(false);
             }

@@ -66,7 +66,7 @@ public sealed partial class SftpClient : IAsyncDisposable
         ArgumentNullException.ThrowIfNull(connection);
         // Not pipelined with INIT: OpenSSH opens a session channel with a window of 0 and opens it only once the
         // subsystem runs, so INIT could not go any earlier.
-        var channel = await connection.OpenSessionAndAsync(c => c.StartSubsystemAsync("sftp", cancellationToken), cancellationToken).ConfigureAwait(false);
+        var channel = await connection.OpenSessionAndAsync(c => c.StartSubsystemAsync("sftp", cancellationToken), retryIfCutOff: true, cancellationToken).ConfigureAwait(false);
 
         return await StartAsync(new SshChannelSftpChannel(channel), connection, cancellationToken).ConfigureAwait(false);
     }

@@ -59,8 +59,7 @@ public static class RemoteHasher
             return true;
         }
 
-        return (sftp.Connection is { } c && (await FindCommandAsync(c, ct).ConfigureAwait(false)).Command is not null)
-            || await sftp.HashesWholeFilesAsync(ct).ConfigureAwait(false);
+        return await HasCommandOrBusyAsync(sftp, ct).ConfigureAwait(false) || await sftp.HashesWholeFilesAsync(ct).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -230,7 +229,7 @@ public static class RemoteHasher
 
     private static async Task<(int? Status, string Output, string Stderr)> RunAsync(SshConnection connection, string command, CancellationToken ct)
     {
-        await using var ch = await connection.ExecAsync(command, ct).ConfigureAwait(false);
+        await using var ch = await connection.ExecIdempotentAsync(command, ct).ConfigureAwait(false);
         await ch.SendEofAsync(ct).ConfigureAwait(false);
         return await CollectAsync(ch, ct).ConfigureAwait(false);
     }

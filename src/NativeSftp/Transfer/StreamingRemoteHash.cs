@@ -87,7 +87,7 @@ internal sealed class StreamingRemoteHash : IAsyncDisposable
         // A failing dd would only end the loop (the hash command still prints a digest, of less data), so it also
         // says so on standard error, which we check.
         string loop = $"while read -r s c; do dd if={RemoteHasher.ShellQuote(path)} bs={Block} skip=\"$s\" count=\"$c\" 2>/dev/null || {{ echo '{RemoteHasher.ReadFailureMarker}' >&2; exit 1; }}; done | {command}";
-        await using var ch = await connection.ExecAsync(loop, ct).ConfigureAwait(false);
+        await using var ch = await connection.ExecIdempotentAsync(loop, ct).ConfigureAwait(false);
         using var stopReading = CancellationTokenSource.CreateLinkedTokenSource(ct);
         var output = RemoteHasher.CollectAsync(ch, stopReading.Token);
         try

@@ -47,7 +47,7 @@ public class ChannelClosedAtBirthTests
         await accept;
         await using var connection = new SshConnection(transport);
 
-        var exec = connection.ExecAsync("true", cts.Token);
+        var exec = connection.ExecIdempotentAsync("true", cts.Token);
         uint first = await ConfirmNextOpenAsync(server, cts.Token);
         await SendAsync(server, MessageNumbers.ChannelEof, first, cts.Token);
         await SendAsync(server, MessageNumbers.ChannelClose, first, cts.Token);
@@ -69,6 +69,27 @@ public class ChannelClosedAtBirthTests
             Assert.That(channel.LocalId, Is.EqualTo(second));
         }
 
+        Assert.That(transport.Failure, Is.Null);
+    }
+
+    /// <summary>A caller's command is not run again: the server may have started it before closing the channel.</summary>
+    [Test]
+    public async Task ACallersExec_CutOff_IsReported_NotRunAgain()
+    {
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        await using var server = ScriptedSshServer.Create();
+        var accept = server.AcceptAsync(new ServerKexOptions(), cts.Token);
+        var transport = await server.StartClientAsync(server.ClientSettings(), cts.Token);
+        await accept;
+        await using var connection = new SshConnection(transport);
+
+        var exec = connection.ExecAsync("rm important.txt", cts.Token);
+        uint first = await ConfirmNextOpenAsync(server, cts.Token);
+        await SendAsync(server, MessageNumbers.ChannelClose, first, cts.Token);
+
+        Assert.CatchAsync<SshChannelException>(() => exec);
+        var next = new SshReader(await server.ReceivePacketAsync(cts.Token));
+        Assert.That(next.ReadByte(), Is.EqualTo(MessageNumbers.ChannelClose), "our answering CLOSE, and no second CHANNEL_OPEN");
         Assert.That(transport.Failure, Is.Null);
     }
 }
