@@ -32,6 +32,9 @@ public sealed class SshChannel : IAsyncDisposable
     /// </summary>
     private static readonly TimeSpan CloseTimeout = TimeSpan.FromSeconds(2);
 
+    /// <summary>How long disposal may wait to send its CLOSE (behind a key exchange, or a full socket).</summary>
+    private static readonly TimeSpan CloseSendTimeout = TimeSpan.FromSeconds(10);
+
     private readonly SshConnection _connection;
     private readonly InboundWindow _inbound;
     private readonly Pipe _input = new(new PipeOptions(pauseWriterThreshold: 0, resumeWriterThreshold: 0, useSynchronizationContext: false));
@@ -452,16 +455,28 @@ public sealed class SshChannel : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        bool wait = !_connection.PeerLeavesClosesUnanswered;
-        using var timeout = new CancellationTokenSource(CloseTimeout);
         try
         {
-            await CloseAsync(wait, timeout.Token).ConfigureAwait(false);
-        }
-        catch (OperationCanceledException) when (wait && timeout.IsCancellationRequested && _connection.Transport.Failure is null)
-        {
-            // Our CLOSE went out (or was already sent) and the peer did not answer in time: do not wait again here.
-            _connection.PeerLeavesClosesUnanswered = true;
+            // Sending may wait (a key exchange holds data sends): it gets the long bound, and only a CLOSE that went
+            // out can be said to go unanswered.
+            using (var sending = new CancellationTokenSource(CloseSendTimeout))
+            {
+                await CloseAsync(waitForPeer: false, sending.Token).ConfigureAwait(false);
+            }
+
+            if (!_connection.PeerLeavesClosesUnanswered && _opened.Task.IsCompletedSuccessfully)
+            {
+                using var waiting = new CancellationTokenSource(CloseTimeout);
+                try
+                {
+                    await _remoteClosed.Task.WaitAsync(waiting.Token).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException) when (_connection.Transport.Failure is null)
+                {
+                    // Our CLOSE went out and the peer did not answer in time: do not wait again on this connection.
+                    _connection.PeerLeavesClosesUnanswered = true;
+                }
+            }
         }
         catch (Exception e) when (e is SshException or OperationCanceledException)
         {
