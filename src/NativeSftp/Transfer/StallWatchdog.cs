@@ -138,6 +138,21 @@ internal sealed class StallWatchdog : IAsyncDisposable
             }
         }
 
+        if (silent.Count > 0)
+        {
+            // The path is dead for some: the attempt fails anyway, and another connection just as quiet (an idle
+            // session that had finished its share, on the same dead path) is failed too, so the CLOSEs that follow
+            // fail at once instead of each waiting out its own timeout.
+            foreach (var session in sessions)
+            {
+                if (session.Connection is { } connection && !silent.Contains(connection)
+                    && session.Channel?.Counters is { } c && c.TimeSinceLastPacketReceived >= _timeout - CheckInterval)
+                {
+                    silent.Add(connection);
+                }
+            }
+        }
+
         if (!anyWaiting)
         {
             parts.Add("no request is waiting on the server and no channel window is shut: the hold-up is on this side (reading or writing the local file)");
