@@ -181,10 +181,11 @@ public sealed partial class SftpClient
             return known;
         }
 
-        var reply = await RequestAsync(SftpPacketType.Extended, CheckFileProbePath,
-            (w, id) => SftpCheckFile.WriteForName(w, id, CheckFileProbePath, CheckFileAlgorithms, 0, 0, 0), cancellationToken).ConfigureAwait(false);
+        var reply = await CheckWholeFileRequestAsync(CheckFileProbePath, cancellationToken).ConfigureAwait(false);
+        // Only an answer about the file counts: some servers refuse an unknown extension with FAILURE or BAD_MESSAGE
+        // rather than OP_UNSUPPORTED, and a "yes" there would promise a hash the server cannot give.
         bool works = reply.Type == SftpPacketType.ExtendedReply
-            || (reply.Type == SftpPacketType.Status && SftpStatus.Read(reply.Body).Code != SftpStatusCode.OpUnsupported);
+            || (reply.Type == SftpPacketType.Status && SftpStatus.Read(reply.Body).Code == SftpStatusCode.NoSuchFile);
         _unannouncedCheckFile = works;
         return works;
     }
@@ -201,10 +202,13 @@ public sealed partial class SftpClient
             RequireExtension(SftpExtensionNames.CheckFileName);
         }
 
-        var reply = await RequestAsync(SftpPacketType.Extended, path,
-            (w, id) => SftpCheckFile.WriteForName(w, id, path, CheckFileAlgorithms, 0, 0, 0), cancellationToken).ConfigureAwait(false);
+        var reply = await CheckWholeFileRequestAsync(path, cancellationToken).ConfigureAwait(false);
         return SftpCheckFile.ReadReply(ExpectExtendedReply(reply, SftpExtensionNames.CheckFileName, path), CheckFileAlgorithms);
     }
+
+    /// <summary>check-file-name for the whole of <paramref name="path"/> (offset 0, length 0, one hash), announced or not.</summary>
+    private Task<SftpReply> CheckWholeFileRequestAsync(string path, CancellationToken cancellationToken) =>
+        RequestAsync(SftpPacketType.Extended, path, (w, id) => SftpCheckFile.WriteForName(w, id, path, CheckFileAlgorithms, 0, 0, 0), cancellationToken);
 
     /// <summary>As <see cref="CheckFileAsync(SftpFileHandle, ulong, ulong, uint, CancellationToken)"/>, by path (check-file-name).</summary>
     public async Task<SftpCheckFileResult> CheckFileAsync(string path, ulong startOffset, ulong length, uint blockSize, CancellationToken cancellationToken)
