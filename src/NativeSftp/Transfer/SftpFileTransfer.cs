@@ -77,7 +77,17 @@ public static class SftpFileTransfer
         // A directory under the final name would refuse the rename only after the whole transfer. Asked beside the
         // OPEN (the STAT goes first, so no round trip is added), it fails now.
         var targetIsDirectory = options.UseTemporaryName ? IsDirectoryAsync(sftp, remotePath, cancellationToken) : Task.FromResult(false);
-        var handle = await sftp.OpenAsync(target, flags, null, cancellationToken).ConfigureAwait(false);
+        SftpFileHandle handle;
+        try
+        {
+            handle = await sftp.OpenAsync(target, flags, null, cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            await ObserveAsync(targetIsDirectory).ConfigureAwait(false);
+            throw;
+        }
+
         if (await targetIsDirectory.ConfigureAwait(false))
         {
             await CloseAfterFailureAsync(sftp, handle).ConfigureAwait(false);
@@ -154,7 +164,7 @@ public static class SftpFileTransfer
 
         if (options.UseTemporaryName)
         {
-            await RenameIntoPlaceAsync(sftp, target, remotePath, cancellationToken).ConfigureAwait(false);
+            await RenameIntoPlaceAsync(sftp, target, remotePath, Path.GetFileName(localPath), cancellationToken).ConfigureAwait(false);
         }
 
         tracker.Phase = TransferPhase.Completed;
@@ -949,7 +959,7 @@ public static class SftpFileTransfer
     /// file under the name (one round trip), never a partial one, and a failure never loses the old file (removing it
     /// first, as before, lost it whenever the RENAME then failed: a quota, a permission, a dropped connection).
     /// </summary>
-    private static async Task RenameIntoPlaceAsync(SftpClient sftp, string temp, string target, CancellationToken ct)
+    private static async Task RenameIntoPlaceAsync(SftpClient sftp, string temp, string target, string localName, CancellationToken ct)
     {
         if (sftp.Supports(SftpExtensionNames.PosixRename))
         {
@@ -965,9 +975,25 @@ public static class SftpFileTransfer
         }
         catch (SftpException first) when (first.StatusCode is SftpStatusCode.Failure or SftpStatusCode.PermissionDenied or SftpStatusCode.OpUnsupported)
         {
-            if (!await ExistsAsync(sftp, target, ct).ConfigureAwait(false))
+            SftpAttributes? inTheWay;
+            try
             {
-                throw; // not in the way of an existing file: the rename itself failed
+                inTheWay = await sftp.LstatAsync(target, ct).ConfigureAwait(false);
+            }
+            catch (SftpException)
+            {
+                inTheWay = null; // nothing there, or nothing we may look at: the rename's own error is the answer
+            }
+
+            if (inTheWay is null)
+            {
+                throw;
+            }
+
+            if (inTheWay.IsDirectory)
+            {
+                // Never moved aside: a directory under the name is the caller's mistake, not a file to replace.
+                throw new RemoteIsDirectoryException(target, localName);
             }
         }
 
@@ -981,9 +1007,12 @@ public static class SftpFileTransfer
         {
             try
             {
-                await sftp.RenameAsync(aside, target, CancellationToken.None).ConfigureAwait(false);
+                // Even after a cancel: the previous file must not be left under another name. Bounded, so a
+                // server that stopped answering cannot hold the caller for ever.
+                using var restoring = new CancellationTokenSource(RestoreTimeout);
+                await sftp.RenameAsync(aside, target, restoring.Token).ConfigureAwait(false);
             }
-            catch (SshException restore)
+            catch (Exception restore) when (restore is SshException or OperationCanceledException)
             {
                 throw new TransferException(
                     $"renaming {temp} to {target} failed ({e.Message}), and putting the previous {target} back from {aside} failed too ({restore.Message}): " +
@@ -995,32 +1024,25 @@ public static class SftpFileTransfer
 
         try
         {
-            await sftp.RemoveAsync(aside, ct).ConfigureAwait(false);
+            // The new file is in place: the transfer has succeeded whatever happens now, so neither a dropped
+            // connection nor a late cancel turns it into a failure. A previous copy left under its aside name wastes
+            // space but loses nothing.
+            using var removing = new CancellationTokenSource(RestoreTimeout);
+            await sftp.RemoveAsync(aside, removing.Token).ConfigureAwait(false);
         }
-        catch (SftpException)
+        catch (Exception e) when (e is SshException or OperationCanceledException)
         {
-            // The new file is in place; a previous copy left under its aside name wastes space but loses nothing.
         }
     }
+
+    /// <summary>How long putting a previous file back, or removing it, may take.</summary>
+    private static readonly TimeSpan RestoreTimeout = TimeSpan.FromSeconds(30);
 
     /// <summary>Where the previous file waits while the new one is renamed into place: beside it, hidden, unique.</summary>
     private static string AsideName(string path)
     {
         int slash = path.LastIndexOf('/');
         return path[..(slash + 1)] + "." + path[(slash + 1)..] + ".nsftp-old-" + Guid.NewGuid().ToString("N")[..8];
-    }
-
-    private static async Task<bool> ExistsAsync(SftpClient sftp, string path, CancellationToken ct)
-    {
-        try
-        {
-            await sftp.LstatAsync(path, ct).ConfigureAwait(false);
-            return true;
-        }
-        catch (SftpException e) when (e.StatusCode == SftpStatusCode.NoSuchFile)
-        {
-            return false;
-        }
     }
 
     private static async Task<string> VerifyRemoteAsync(SftpClient sftp, string path, long size, string? digest, VerifyMode mode, StreamingRemoteHash? streamed, CancellationToken ct)
