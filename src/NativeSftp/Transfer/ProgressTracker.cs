@@ -28,6 +28,7 @@ internal sealed class ProgressTracker : IAsyncDisposable
     private readonly long _startTimestamp;
     private readonly long _initialDone;
     private double _rate;
+    private bool _receiverFailed;
 
     public ProgressTracker(IProgress<TransferProgress>? progress, long? total, long initialDone, TimeSpan interval, TimeProvider time, Func<(int, TimeSpan)>? flow)
     {
@@ -134,7 +135,21 @@ internal sealed class ProgressTracker : IAsyncDisposable
             }
 
             TimeSpan? eta = _total is long t ? TimeLeft(t - done, rate) : null;
-            _progress.Report(new TransferProgress(Phase, done, _total, rate, eta, inFlight, blocked, Attempt));
+            if (_receiverFailed)
+            {
+                return;
+            }
+
+            try
+            {
+                _progress.Report(new TransferProgress(Phase, done, _total, rate, eta, inFlight, blocked, Attempt));
+            }
+#pragma warning disable CA1031 // A receiver's bug must not fail the transfer it reports on: it gets no more reports.
+            catch (Exception)
+#pragma warning restore CA1031
+            {
+                _receiverFailed = true;
+            }
         }
     }
 

@@ -88,6 +88,8 @@ public class ProgressTrackerTests
         }
 
         Assert.That(throwing.Calls, Is.GreaterThan(0), "the loop reported");
+        tracker.Phase = TransferPhase.Verifying;
+        Assert.DoesNotThrow(tracker.Report, "a report on a phase change (the transfer's own thread) does not throw either");
         Assert.DoesNotThrowAsync(async () => await tracker.DisposeAsync(), "disposing the tracker (the transfer's end) does not rethrow the receiver's failure");
     }
 
