@@ -241,55 +241,37 @@ public class ScriptedTransferTests
     /// <summary>
     /// When the extra sessions of a segmented download are refused, the main session takes over their share of the
     /// requests in flight (up to the one-channel depth) instead of running alone at an eighth of it. The server
-    /// answers the first READ only once every refusal is in, then holds the rest, so the READs that arrive are
-    /// exactly what the main session keeps in flight.
+    /// answers the first 40 READs (time enough for every refusal to be handed over, whatever the thread pool does),
+    /// then holds the rest: the READs that arrive are 40 plus what the main session keeps in flight.
     /// </summary>
     [Test]
     public async Task SegmentedDownload_WithEveryExtraSessionRefused_TheMainSessionTakesTheirShareOfRequests()
     {
-        const int segments = 8;
-        int refused = 0;
-        _server.Files["/wide.bin"] = new byte[24 * 1024 * 1024];
-        _server.Intercept = (r, n) =>
-        {
-            if (r.Type != SftpPacketType.Read)
-            {
-                return null;
-            }
-
-            if (n == 1)
-            {
-                SpinWait.SpinUntil(() => Volatile.Read(ref refused) == segments - 1, Hang);
-                Thread.Sleep(300); // the refused sessions hand over their share just after
-                return null;
-            }
-
-            return ScriptedAction.Ignore;
-        };
+        const int segments = 8, answered = 40;
+        _server.Files["/wide.bin"] = new byte[48 * 1024 * 1024];
+        _server.Intercept = (r, n) => r.Type == SftpPacketType.Read && n > answered ? ScriptedAction.Ignore : null;
 
         // The server allows no more sessions; no explicit depth, so the per-segment share applies.
         var options = new TransferOptions { Verify = VerifyMode.Size, Fsync = false, ChunkSize = 1024 * 1024, Segments = segments };
         using var cancel = new CancellationTokenSource();
         var download = SftpFileTransfer.DownloadCoreAsync(_sftp, "/wide.bin", Path.Combine(_dir, "wide.bin"), options, null, 0, 1, _ =>
-        {
-            Interlocked.Increment(ref refused);
-            return Task.FromException<(SftpClient, IAsyncDisposable?)>(
-                new SshChannelOpenException("session", ChannelOpenFailureReason.AdministrativelyProhibited, "no more sessions"));
-        }, cancel.Token);
+            Task.FromException<(SftpClient, IAsyncDisposable?)>(new SshChannelOpenException("session", ChannelOpenFailureReason.AdministrativelyProhibited, "no more sessions")),
+            cancel.Token);
 
         int chunk = _sftp.MaxReadLength;
         int oneChannelDepth = TransferPlanner.Depth(null, 16 * 1024 * 1024, chunk);
         int share = TransferPlanner.DownloadSegmentDepth(null, oneChannelDepth, segments, chunk);
         Assert.That(share, Is.LessThan(oneChannelDepth), "the test needs a share below the one-channel depth");
+        Assert.That((answered + oneChannelDepth) * (long)chunk, Is.LessThan(_server.Files["/wide.bin"].Length), "the file must outlast the READs counted");
         var sw = System.Diagnostics.Stopwatch.StartNew();
-        while (_server.Count(SftpPacketType.Read) < 1 + oneChannelDepth && sw.Elapsed < TimeSpan.FromSeconds(5))
+        while (_server.Count(SftpPacketType.Read) < answered + oneChannelDepth && sw.Elapsed < Hang)
         {
             await Task.Delay(20);
         }
 
         await Task.Delay(200); // and no more than that arrive
-        Assert.That(_server.Count(SftpPacketType.Read), Is.EqualTo(1 + oneChannelDepth),
-            $"after the first reply the main session refills to the one-channel depth ({oneChannelDepth}), not its share ({share})");
+        Assert.That(_server.Count(SftpPacketType.Read), Is.EqualTo(answered + oneChannelDepth),
+            $"after {answered} replies the main session keeps the one-channel depth ({oneChannelDepth}) in flight, not its share ({share})");
         await cancel.CancelAsync();
         Assert.CatchAsync<OperationCanceledException>(() => download.WaitAsync(Hang));
     }
@@ -301,7 +283,8 @@ public class ScriptedTransferTests
     [Test]
     public async Task SegmentedDownload_OneSessionStalls_TheDiagnosisNamesIt()
     {
-        byte[] data = Pattern(40 * Chunk);
+        // Enough chunks that the extra session has joined (one OPEN round trip) long before the main one could take them all.
+        byte[] data = Pattern(400 * Chunk);
         _server.Files["/stall.bin"] = data;
         await using var extra = await ServedSession.StartAsync(disposeClient: false);
         extra.Server.Files["/stall.bin"] = data;
