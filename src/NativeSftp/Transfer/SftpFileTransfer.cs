@@ -105,6 +105,14 @@ public static class SftpFileTransfer
         int segments = options.Segments is not null || size < 2 * TransferPlanner.MinSegmentSize
             ? TransferPlanner.Segments(options.Segments, size, window, TimeSpan.Zero)
             : TransferPlanner.Segments(null, size, window, await RoundTripAsync(sftp, cancellationToken).ConfigureAwait(false));
+        if (segments > 1 && segmentSessions is null && ReassemblesRequestsPerConnection(sftp)
+            && sftp.SinglePacketWriteLength(handle) is int single && single >= TransferPlanner.MinSinglePacketChunk && chunk > single)
+        {
+            // Segments share one connection with a server that would misparse a WRITE split across channel packets:
+            // even an explicit size is cut to one packet, since the alternative is a hang.
+            chunk = single;
+            depth = TransferPlanner.Depth(options.RequestsInFlight, window, chunk);
+        }
 
         await using var tracker = new ProgressTracker(progress, size, resumeFrom, options.ProgressInterval, TimeProvider.System,
             () => ProgressTracker.FlowOf(sftp.Channel, () => sftp.RequestsInFlight)) { Attempt = attempt };
@@ -436,6 +444,14 @@ public static class SftpFileTransfer
 
         return (await sftp.StatAsync(handle.Path, ct).ConfigureAwait(false)).Size;
     }
+
+    /// <summary>
+    /// ProFTPD's mod_sftp keeps one partial-request buffer per connection, not per channel, so a request split across
+    /// channel packets is misparsed when another channel's packet comes between its parts (spec-notes/interop.md).
+    /// Known by its identification line, as clients know servers' bugs (OpenSSH's compat.c, PuTTY's bug list).
+    /// </summary>
+    private static bool ReassemblesRequestsPerConnection(SftpClient sftp) =>
+        sftp.Connection?.Transport.ServerVersion.Contains("mod_sftp", StringComparison.OrdinalIgnoreCase) == true;
 
     /// <summary>Whether <paramref name="path"/> is a directory on the server; false when it does not exist or cannot be told.</summary>
     private static async Task<bool> IsDirectoryAsync(SftpClient sftp, string path, CancellationToken ct)

@@ -118,6 +118,25 @@ public class ProftpdInteropTests
         Assert.That(down.Segments, Is.GreaterThan(1));
     }
 
+    /// <summary>
+    /// An explicit request size larger than a channel packet, with segments on one connection: mod_sftp would hang,
+    /// so there the size is cut to one packet (the server is known by its identification line).
+    /// </summary>
+    [Test]
+    public async Task SegmentedUpload_WithAnExplicitLargeChunk_IsCutToOnePacket_AndArrivesWhole()
+    {
+        await using var ssh = await SshClient.ConnectAsync(_server.Options(), CancellationToken.None);
+        await using var sftp = await ssh.OpenSftpAsync(CancellationToken.None);
+        string local = LocalFile("big-chunk.bin", (24 << 20) + 5);
+        var options = new TransferOptions { Segments = 4, ChunkSize = 64 * 1024, Verify = VerifyMode.Size, StallTimeout = TimeSpan.FromSeconds(30) };
+
+        var up = await sftp.UploadFileAsync(local, "/big-chunk.bin", options, null, CancellationToken.None);
+
+        Assert.That(File.ReadAllBytes(Path.Combine(_server.Root, "big-chunk.bin")), Is.EqualTo(File.ReadAllBytes(local)));
+        Assert.That(up.ChunkSize, Is.LessThanOrEqualTo((int)sftp.Channel!.PeerMaxPacketSize - 25));
+        Assert.That(up.Segments, Is.GreaterThan(1));
+    }
+
     [Test]
     public async Task RemoteHash_OfAWholeFile_ComesFromCheckFile()
     {
