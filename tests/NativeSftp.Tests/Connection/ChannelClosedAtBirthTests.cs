@@ -42,9 +42,7 @@ public class ChannelClosedAtBirthTests
     {
         using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(30));
         await using var server = ScriptedSshServer.Create();
-        var accept = server.AcceptAsync(new ServerKexOptions(), cts.Token);
-        var transport = await server.StartClientAsync(server.ClientSettings(), cts.Token);
-        await accept;
+        var transport = await server.ConnectClientAsync(cts.Token);
         await using var connection = new SshConnection(transport);
 
         var exec = connection.ExecIdempotentAsync("true", cts.Token);
@@ -78,9 +76,7 @@ public class ChannelClosedAtBirthTests
     {
         using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(30));
         await using var server = ScriptedSshServer.Create();
-        var accept = server.AcceptAsync(new ServerKexOptions(), cts.Token);
-        var transport = await server.StartClientAsync(server.ClientSettings(), cts.Token);
-        await accept;
+        var transport = await server.ConnectClientAsync(cts.Token);
         await using var connection = new SshConnection(transport);
 
         var exec = connection.ExecAsync("rm important.txt", cts.Token);

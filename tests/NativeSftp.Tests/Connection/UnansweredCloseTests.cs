@@ -19,9 +19,7 @@ public class UnansweredCloseTests
     {
         using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(60));
         await using var server = ScriptedSshServer.Create();
-        var accept = server.AcceptAsync(new ServerKexOptions(), cts.Token);
-        var transport = await server.StartClientAsync(server.ClientSettings(), cts.Token);
-        await accept;
+        var transport = await server.ConnectClientAsync(cts.Token);
         await using var connection = new SshConnection(transport);
 
         var times = new List<TimeSpan>();

@@ -111,7 +111,7 @@ public sealed class DropbearServer : IAsyncDisposable
                 catch (Exception e) when (e is not OperationCanceledException)
                 {
                     last = new InvalidOperationException($"dropbear did not start (attempt {attempt + 1}): {e.Message}\n{server.Log}", e);
-                    server.Stop();
+                    await LoopbackServer.StopAsync(process).ConfigureAwait(false);
                 }
             }
 
@@ -138,24 +138,6 @@ public sealed class DropbearServer : IAsyncDisposable
     private Task WaitForBannerAsync(CancellationToken cancellationToken) =>
         LoopbackServer.WaitForBannerAsync(_process, Port, "dropbear", StartTimeout, () => Task.FromResult(Log), cancellationToken);
 
-    private void Stop()
-    {
-        try
-        {
-            if (!_process.HasExited)
-            {
-                _process.Kill(entireProcessTree: true);
-                _process.WaitForExit();
-            }
-        }
-        catch (InvalidOperationException)
-        {
-            // already gone
-        }
-
-        _process.Dispose();
-    }
-
     private static void RemoveUser(string user)
     {
         try
@@ -169,19 +151,10 @@ public sealed class DropbearServer : IAsyncDisposable
         }
     }
 
-    public ValueTask DisposeAsync()
+    public async ValueTask DisposeAsync()
     {
-        Stop();
+        await LoopbackServer.StopAsync(_process).ConfigureAwait(false);
         RemoveUser(UserName);
-        try
-        {
-            System.IO.Directory.Delete(Directory, recursive: true);
-        }
-        catch (IOException)
-        {
-            // a session process may still hold a file for a moment; the folder is under the temp directory
-        }
-
-        return ValueTask.CompletedTask;
+        LoopbackServer.DeleteQuietly(Directory);
     }
 }

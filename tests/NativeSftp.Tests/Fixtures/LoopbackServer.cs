@@ -84,6 +84,38 @@ internal static class LoopbackServer
         throw new TimeoutException($"{name} on port {port} gave no banner within {startTimeout.TotalSeconds} s: {lastError}");
     }
 
+    /// <summary>Stops a server and every process it forked (its sessions), and releases it.</summary>
+    public static async Task StopAsync(Process process)
+    {
+        try
+        {
+            if (!process.HasExited)
+            {
+                process.Kill(entireProcessTree: true);
+                await process.WaitForExitAsync().ConfigureAwait(false);
+            }
+        }
+        catch (InvalidOperationException)
+        {
+            // The process had already exited between the check and the kill: nothing left to stop.
+        }
+
+        process.Dispose();
+    }
+
+    /// <summary>Deletes a server's folder; a session process still holding a file for a moment only leaves it behind (it is under the temp directory).</summary>
+    public static void DeleteQuietly(string directory)
+    {
+        try
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+        catch (IOException e)
+        {
+            TestContext.Progress.WriteLine($"could not delete {directory}: {e.Message}");
+        }
+    }
+
     /// <summary>A file another process is still writing (a server log); the reason instead when it cannot be read.</summary>
     public static string ReadShared(string path)
     {

@@ -170,28 +170,7 @@ public sealed class ProftpdServer : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        try
-        {
-            if (!_process.HasExited)
-            {
-                // The daemon forks a process per session; its process group goes with it.
-                _process.Kill(entireProcessTree: true);
-                await _process.WaitForExitAsync().ConfigureAwait(false);
-            }
-        }
-        catch (InvalidOperationException)
-        {
-            // already gone
-        }
-
-        _process.Dispose();
-        try
-        {
-            System.IO.Directory.Delete(Directory, recursive: true);
-        }
-        catch (IOException)
-        {
-            // a session process may still hold a file for a moment; the folder is under the temp directory
-        }
+        await LoopbackServer.StopAsync(_process).ConfigureAwait(false);
+        LoopbackServer.DeleteQuietly(Directory);
     }
 }

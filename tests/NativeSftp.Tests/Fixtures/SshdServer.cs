@@ -177,30 +177,10 @@ public sealed class SshdServer : IAsyncDisposable
             await TestContext.Out.WriteLineAsync($"--- sshd log ({LogPath}), last {LogTailOnFailure} characters ---\n{log[Math.Max(0, log.Length - LogTailOnFailure)..]}").ConfigureAwait(false);
         }
 
-        try
-        {
-            if (!_process.HasExited)
-            {
-                _process.Kill(entireProcessTree: true);
-                await _process.WaitForExitAsync().ConfigureAwait(false);
-            }
-        }
-        catch (InvalidOperationException)
-        {
-            // The process had already exited between the check and the kill: nothing left to stop.
-        }
-
-        _process.Dispose();
+        await LoopbackServer.StopAsync(_process).ConfigureAwait(false);
         if (Environment.GetEnvironmentVariable("NSFTP_KEEP_SSHD") is null)
         {
-            try
-            {
-                System.IO.Directory.Delete(Directory, recursive: true);
-            }
-            catch (IOException e)
-            {
-                await TestContext.Progress.WriteLineAsync($"could not delete {Directory}: {e.Message}").ConfigureAwait(false);
-            }
+            LoopbackServer.DeleteQuietly(Directory);
         }
     }
 }

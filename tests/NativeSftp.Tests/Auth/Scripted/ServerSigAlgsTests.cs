@@ -25,9 +25,7 @@ public class ServerSigAlgsTests
         using var folder = new KnownHostsTestFolder();
         using var key = PrivateKeyFile.Load(folder.Generate("p521", "ecdsa", 521));
         await using var server = ScriptedSshServer.Create();
-        var accept = server.AcceptAsync(new ServerKexOptions(), cts.Token);
-        await using var client = await server.StartClientAsync(server.ClientSettings(), cts.Token);
-        await accept;
+        await using var client = await server.ConnectClientAsync(cts.Token);
         // ssh2 1.17.0's list, as sent.
         await server.SendPacketAsync(ScriptedSshServer.Payload(w =>
         {

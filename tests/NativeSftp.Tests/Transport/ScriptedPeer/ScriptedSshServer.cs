@@ -112,6 +112,15 @@ public sealed partial class ScriptedSshServer : IAsyncDisposable
     };
 
     /// <summary>Starts the client transport on <see cref="ClientStream"/>; completes after its initial key exchange.</summary>
+    /// <summary>A client transport connected to this server through a plain key exchange, ready for the test's packets.</summary>
+    public async Task<SshTransport> ConnectClientAsync(CancellationToken cancellationToken)
+    {
+        var accept = AcceptAsync(new ServerKexOptions(), cancellationToken);
+        var client = await StartClientAsync(ClientSettings(), cancellationToken).ConfigureAwait(false);
+        await accept.ConfigureAwait(false);
+        return client;
+    }
+
     public Task<SshTransport> StartClientAsync(TransportSettings settings, CancellationToken cancellationToken) =>
         SshTransport.StartAsync(ClientStream, settings, cancellationToken);
 
