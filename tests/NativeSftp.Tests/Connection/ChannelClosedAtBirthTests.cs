@@ -15,18 +15,7 @@ public class ChannelClosedAtBirthTests
 {
     private static async Task<uint> ConfirmNextOpenAsync(ScriptedSshServer server, CancellationToken ct)
     {
-        var open = new SshReader(await server.ReceivePacketAsync(ct));
-        Assert.That(open.ReadByte(), Is.EqualTo(MessageNumbers.ChannelOpen));
-        open.ReadAscii();
-        uint clientId = open.ReadUInt32();
-        await server.SendPacketAsync(ScriptedSshServer.Payload(w =>
-        {
-            w.WriteByte(MessageNumbers.ChannelOpenConfirmation);
-            w.WriteUInt32(clientId);
-            w.WriteUInt32(200 + clientId);
-            w.WriteUInt32(1 << 20);
-            w.WriteUInt32(32768);
-        }), ct);
+        uint clientId = await server.ConfirmSessionOpenAsync(200, ct);
         var request = new SshReader(await server.ReceivePacketAsync(ct));
         Assert.That(request.ReadByte(), Is.EqualTo(MessageNumbers.ChannelRequest));
         Assert.That(request.ReadUInt32(), Is.EqualTo(200 + clientId));

@@ -26,18 +26,7 @@ public class UnansweredCloseTests
         for (int i = 0; i < 3; i++)
         {
             var opening = connection.OpenChannelAsync("session", cts.Token);
-            var open = new SshReader(await server.ReceivePacketAsync(cts.Token));
-            Assert.That(open.ReadByte(), Is.EqualTo(MessageNumbers.ChannelOpen));
-            Assert.That(open.ReadAscii(), Is.EqualTo("session"));
-            uint clientId = open.ReadUInt32();
-            await server.SendPacketAsync(ScriptedSshServer.Payload(w =>
-            {
-                w.WriteByte(MessageNumbers.ChannelOpenConfirmation);
-                w.WriteUInt32(clientId);
-                w.WriteUInt32(100 + clientId);
-                w.WriteUInt32(1 << 20);
-                w.WriteUInt32(32768);
-            }), cts.Token);
+            uint clientId = await server.ConfirmSessionOpenAsync(100, cts.Token);
             var channel = await opening;
 
             var clock = Stopwatch.StartNew();

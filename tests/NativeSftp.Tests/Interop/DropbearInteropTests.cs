@@ -1,4 +1,3 @@
-using System.Security.Cryptography;
 using NativeSftp.Tests.Fixtures;
 using NativeSftp.Transfer;
 
@@ -11,42 +10,18 @@ namespace NativeSftp.Tests.Interop;
 /// the client side.
 /// </summary>
 [TestFixture]
-public class DropbearInteropTests
+public class DropbearInteropTests : InteropTests<DropbearServer>
 {
-    private DropbearServer _server = null!;
-    private string _local = null!;
+    protected override Task<DropbearServer> StartServerAsync() => DropbearServer.StartAsync();
 
-    [OneTimeSetUp]
-    public async Task Start()
-    {
-        _server = await DropbearServer.StartAsync();
-        _local = Path.Combine(_server.Directory, "local");
-        Directory.CreateDirectory(_local);
-    }
+    protected override string ServerDirectory(DropbearServer server) => server.Directory;
 
-    [OneTimeTearDown]
-    public async Task Stop() => await _server.DisposeAsync();
-
-    [TearDown]
-    public void ShowLogOnFailure()
-    {
-        if (TestContext.CurrentContext.Result.Outcome.Status == NUnit.Framework.Interfaces.TestStatus.Failed)
-        {
-            TestContext.Out.WriteLine("--- dropbear log ---\n" + _server.Log);
-        }
-    }
-
-    private string LocalFile(string name, int size)
-    {
-        string path = Path.Combine(_local, name);
-        File.WriteAllBytes(path, RandomNumberGenerator.GetBytes(size));
-        return path;
-    }
+    protected override string ServerLog(DropbearServer server) => server.Log;
 
     [Test]
     public async Task Connects_WithStrictHostKeyChecking()
     {
-        await using var ssh = await SshClient.ConnectAsync(_server.Options(), CancellationToken.None);
+        await using var ssh = await SshClient.ConnectAsync(Server.Options(), CancellationToken.None);
         Assert.That(ssh.ServerVersion, Does.Contain("dropbear"));
         Assert.That(ssh.Transport.IsStrictKex, Is.True, "dropbear 2022.83 in Debian 12 carries the Terrapin fix");
     }
@@ -55,11 +30,11 @@ public class DropbearInteropTests
     [TestCase(4)]
     public async Task UploadAndDownload_VerifiedBySha256_WithSegments(int segments)
     {
-        await using var ssh = await SshClient.ConnectAsync(_server.Options(), CancellationToken.None);
+        await using var ssh = await SshClient.ConnectAsync(Server.Options(), CancellationToken.None);
         await using var sftp = await ssh.OpenSftpAsync(CancellationToken.None);
         string local = LocalFile($"s{segments}.bin", (40 << 20) + 17);
-        string remote = Path.Combine(_server.Home, $"s{segments}.bin");
-        string back = Path.Combine(_local, $"s{segments}.back");
+        string remote = Path.Combine(Server.Home, $"s{segments}.bin");
+        string back = Path.Combine(LocalDir, $"s{segments}.back");
         var options = new TransferOptions { Segments = segments, Verify = VerifyMode.Sha256 };
 
         var up = await sftp.UploadFileAsync(local, remote, options, null, CancellationToken.None);
@@ -75,13 +50,13 @@ public class DropbearInteropTests
     [Test]
     public async Task ClientReKeys_ManyTimesDuringATransfer_LoseNothing()
     {
-        var o = _server.Options();
+        var o = Server.Options();
         o.RekeyBytes = 8 << 20;
         await using var ssh = await SshClient.ConnectAsync(o, CancellationToken.None);
         await using var sftp = await ssh.OpenSftpAsync(CancellationToken.None);
         string local = LocalFile("rekey.bin", 48 << 20);
-        string remote = Path.Combine(_server.Home, "rekey.bin");
-        string back = Path.Combine(_local, "rekey.back");
+        string remote = Path.Combine(Server.Home, "rekey.bin");
+        string back = Path.Combine(LocalDir, "rekey.back");
 
         await sftp.UploadFileAsync(local, remote, new TransferOptions { Verify = VerifyMode.Sha256 }, null, CancellationToken.None);
         await sftp.DownloadFileAsync(remote, back, new TransferOptions { Verify = VerifyMode.Sha256 }, null, CancellationToken.None);

@@ -12,42 +12,18 @@ namespace NativeSftp.Tests.Interop;
 /// host keys of which known_hosts may hold any one.
 /// </summary>
 [TestFixture]
-public class ProftpdInteropTests
+public class ProftpdInteropTests : InteropTests<ProftpdServer>
 {
-    private ProftpdServer _server = null!;
-    private string _local = null!;
+    protected override Task<ProftpdServer> StartServerAsync() => ProftpdServer.StartAsync();
 
-    [OneTimeSetUp]
-    public async Task Start()
-    {
-        _server = await ProftpdServer.StartAsync();
-        _local = Path.Combine(_server.Directory, "local");
-        Directory.CreateDirectory(_local);
-    }
+    protected override string ServerDirectory(ProftpdServer server) => server.Directory;
 
-    [OneTimeTearDown]
-    public async Task Stop() => await _server.DisposeAsync();
-
-    [TearDown]
-    public void ShowLogOnFailure()
-    {
-        if (TestContext.CurrentContext.Result.Outcome.Status == NUnit.Framework.Interfaces.TestStatus.Failed)
-        {
-            TestContext.Out.WriteLine("--- mod_sftp log ---\n" + _server.SftpLog);
-        }
-    }
-
-    private string LocalFile(string name, int size)
-    {
-        string path = Path.Combine(_local, name);
-        File.WriteAllBytes(path, RandomNumberGenerator.GetBytes(size));
-        return path;
-    }
+    protected override string ServerLog(ProftpdServer server) => server.SftpLog;
 
     [Test]
     public async Task Connects_WithStrictHostKeyChecking_ToAServerThatIsNotOpenSsh()
     {
-        await using var ssh = await SshClient.ConnectAsync(_server.Options(), CancellationToken.None);
+        await using var ssh = await SshClient.ConnectAsync(Server.Options(), CancellationToken.None);
         Assert.That(ssh.ServerVersion, Does.Contain("mod_sftp"));
         await using var sftp = await ssh.OpenSftpAsync(CancellationToken.None);
         Assert.That(sftp.Limits, Is.Null, "mod_sftp announces no limits@openssh.com: the test is about such a server");
@@ -58,9 +34,9 @@ public class ProftpdInteropTests
     [Test]
     public async Task OnlyItsRsaKeyKnown_Connects()
     {
-        var o = _server.Options();
-        string onlyRsa = Path.Combine(_server.Directory, "known_hosts_rsa");
-        File.WriteAllText(onlyRsa, $"[{_server.Host}]:{_server.Port} {File.ReadAllText(_server.HostKeyPaths[2] + ".pub").Trim()}\n");
+        var o = Server.Options();
+        string onlyRsa = Path.Combine(Server.Directory, "known_hosts_rsa");
+        File.WriteAllText(onlyRsa, $"[{Server.Host}]:{Server.Port} {File.ReadAllText(Server.HostKeyPaths[2] + ".pub").Trim()}\n");
         o.KnownHostsFiles.Clear();
         o.KnownHostsFiles.Add(onlyRsa);
         await using var ssh = await SshClient.ConnectAsync(o, CancellationToken.None);
@@ -78,15 +54,15 @@ public class ProftpdInteropTests
     [TestCase((5 << 20) + 3)]
     public async Task UploadAndDownload_AreVerifiedBySha256_ThroughUnannouncedCheckFile(int size)
     {
-        await using var ssh = await SshClient.ConnectAsync(_server.Options(), CancellationToken.None);
+        await using var ssh = await SshClient.ConnectAsync(Server.Options(), CancellationToken.None);
         await using var sftp = await ssh.OpenSftpAsync(CancellationToken.None);
         string local = LocalFile($"v{size}.bin", size);
-        string back = Path.Combine(_local, $"v{size}.back");
+        string back = Path.Combine(LocalDir, $"v{size}.back");
 
         var up = await sftp.UploadFileAsync(local, $"/v{size}.bin", new TransferOptions { Verify = VerifyMode.Sha256 }, null, CancellationToken.None);
         var down = await sftp.DownloadFileAsync($"/v{size}.bin", back, new TransferOptions { Verify = VerifyMode.Auto }, null, CancellationToken.None);
 
-        Assert.That(File.ReadAllBytes(Path.Combine(_server.Root, $"v{size}.bin")), Is.EqualTo(File.ReadAllBytes(local)));
+        Assert.That(File.ReadAllBytes(Path.Combine(Server.Root, $"v{size}.bin")), Is.EqualTo(File.ReadAllBytes(local)));
         Assert.That(File.ReadAllBytes(back), Is.EqualTo(File.ReadAllBytes(local)));
         string expected = size == 0 ? "sha256 (empty file)" : "sha256 (check-file)";
         Assert.That(up.VerifyMethod, Is.EqualTo(expected));
@@ -102,16 +78,16 @@ public class ProftpdInteropTests
     [Test]
     public async Task SegmentedUploadAndDownload_OnOneConnection_ArriveWhole()
     {
-        await using var ssh = await SshClient.ConnectAsync(_server.Options(), CancellationToken.None);
+        await using var ssh = await SshClient.ConnectAsync(Server.Options(), CancellationToken.None);
         await using var sftp = await ssh.OpenSftpAsync(CancellationToken.None);
         string local = LocalFile("seg.bin", (40 << 20) + 123);
-        string back = Path.Combine(_local, "seg.back");
+        string back = Path.Combine(LocalDir, "seg.back");
         var options = new TransferOptions { Segments = 4, Verify = VerifyMode.Sha256, StallTimeout = TimeSpan.FromSeconds(30) };
 
         var up = await sftp.UploadFileAsync(local, "/seg.bin", options, null, CancellationToken.None);
         var down = await sftp.DownloadFileAsync("/seg.bin", back, options, null, CancellationToken.None);
 
-        Assert.That(File.ReadAllBytes(Path.Combine(_server.Root, "seg.bin")), Is.EqualTo(File.ReadAllBytes(local)));
+        Assert.That(File.ReadAllBytes(Path.Combine(Server.Root, "seg.bin")), Is.EqualTo(File.ReadAllBytes(local)));
         Assert.That(File.ReadAllBytes(back), Is.EqualTo(File.ReadAllBytes(local)));
         Assert.That(up.Segments, Is.GreaterThan(1), "the upload really was segmented");
         Assert.That(up.ChunkSize, Is.LessThanOrEqualTo((int)sftp.Channel!.PeerMaxPacketSize - 25), "each WRITE fits one channel packet");
@@ -125,14 +101,14 @@ public class ProftpdInteropTests
     [Test]
     public async Task SegmentedUpload_WithAnExplicitLargeChunk_IsCutToOnePacket_AndArrivesWhole()
     {
-        await using var ssh = await SshClient.ConnectAsync(_server.Options(), CancellationToken.None);
+        await using var ssh = await SshClient.ConnectAsync(Server.Options(), CancellationToken.None);
         await using var sftp = await ssh.OpenSftpAsync(CancellationToken.None);
         string local = LocalFile("big-chunk.bin", (24 << 20) + 5);
         var options = new TransferOptions { Segments = 4, ChunkSize = 64 * 1024, Verify = VerifyMode.Size, StallTimeout = TimeSpan.FromSeconds(30) };
 
         var up = await sftp.UploadFileAsync(local, "/big-chunk.bin", options, null, CancellationToken.None);
 
-        Assert.That(File.ReadAllBytes(Path.Combine(_server.Root, "big-chunk.bin")), Is.EqualTo(File.ReadAllBytes(local)));
+        Assert.That(File.ReadAllBytes(Path.Combine(Server.Root, "big-chunk.bin")), Is.EqualTo(File.ReadAllBytes(local)));
         Assert.That(up.ChunkSize, Is.LessThanOrEqualTo((int)sftp.Channel!.PeerMaxPacketSize - 25));
         Assert.That(up.Segments, Is.GreaterThan(1));
     }
@@ -140,10 +116,10 @@ public class ProftpdInteropTests
     [Test]
     public async Task RemoteHash_OfAWholeFile_ComesFromCheckFile()
     {
-        await using var ssh = await SshClient.ConnectAsync(_server.Options(), CancellationToken.None);
+        await using var ssh = await SshClient.ConnectAsync(Server.Options(), CancellationToken.None);
         await using var sftp = await ssh.OpenSftpAsync(CancellationToken.None);
         string local = LocalFile("h.bin", 100_000);
-        File.Copy(local, Path.Combine(_server.Root, "h.bin"), overwrite: true);
+        File.Copy(local, Path.Combine(Server.Root, "h.bin"), overwrite: true);
 
         var hash = await RemoteHasher.ComputeAsync(sftp, "/h.bin", null, CancellationToken.None);
 
@@ -167,21 +143,21 @@ public class ProftpdInteropTests
         string local = LocalFile($"resume-{upload}.bin", size);
         byte[] data = File.ReadAllBytes(local);
         string remote = $"/resume-{upload}.bin";
-        string back = Path.Combine(_local, $"resume-{upload}.back");
+        string back = Path.Combine(LocalDir, $"resume-{upload}.back");
         var options = new TransferOptions { Resume = true, Retries = 0 };
         TransferResult result;
         if (upload)
         {
-            File.WriteAllBytes(Path.Combine(_server.Root, SftpFileTransfer.TemporaryRemoteName(remote).TrimStart('/')), data[..kept]);
-            result = await SftpTransfer.UploadAsync(_server.Options(), local, remote, options, null, CancellationToken.None);
-            Assert.That(File.ReadAllBytes(Path.Combine(_server.Root, remote.TrimStart('/'))), Is.EqualTo(data));
+            File.WriteAllBytes(Path.Combine(Server.Root, SftpFileTransfer.TemporaryRemoteName(remote).TrimStart('/')), data[..kept]);
+            result = await SftpTransfer.UploadAsync(Server.Options(), local, remote, options, null, CancellationToken.None);
+            Assert.That(File.ReadAllBytes(Path.Combine(Server.Root, remote.TrimStart('/'))), Is.EqualTo(data));
             Assert.That(result.ResumeVerification, Does.Contain("sha256 of the first").And.Contain("check-file"));
         }
         else
         {
-            File.WriteAllBytes(Path.Combine(_server.Root, remote.TrimStart('/')), data);
+            File.WriteAllBytes(Path.Combine(Server.Root, remote.TrimStart('/')), data);
             File.WriteAllBytes(SftpFileTransfer.TemporaryLocalName(back), data[..kept]);
-            result = await SftpTransfer.DownloadAsync(_server.Options(), remote, back, options, null, CancellationToken.None);
+            result = await SftpTransfer.DownloadAsync(Server.Options(), remote, back, options, null, CancellationToken.None);
             Assert.That(File.ReadAllBytes(back), Is.EqualTo(data));
             Assert.That(result.ResumeVerification, Does.Contain("read back"));
         }

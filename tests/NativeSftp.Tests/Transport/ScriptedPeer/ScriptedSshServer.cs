@@ -121,6 +121,27 @@ public sealed partial class ScriptedSshServer : IAsyncDisposable
         return client;
     }
 
+    /// <summary>
+    /// Reads the client's next packet, which must be a CHANNEL_OPEN of a session, and confirms it with our channel
+    /// number <paramref name="serverIdOffset"/> + the client's (1 MiB window, 32 KiB packets). Returns the client's number.
+    /// </summary>
+    public async Task<uint> ConfirmSessionOpenAsync(uint serverIdOffset, CancellationToken cancellationToken)
+    {
+        var open = new SshReader(await ReceivePacketAsync(cancellationToken).ConfigureAwait(false));
+        Assert.That(open.ReadByte(), Is.EqualTo(MessageNumbers.ChannelOpen));
+        Assert.That(open.ReadAscii(), Is.EqualTo("session"));
+        uint clientId = open.ReadUInt32();
+        await SendPacketAsync(Payload(w =>
+        {
+            w.WriteByte(MessageNumbers.ChannelOpenConfirmation);
+            w.WriteUInt32(clientId);
+            w.WriteUInt32(serverIdOffset + clientId);
+            w.WriteUInt32(1 << 20);
+            w.WriteUInt32(32768);
+        }), cancellationToken).ConfigureAwait(false);
+        return clientId;
+    }
+
     public Task<SshTransport> StartClientAsync(TransportSettings settings, CancellationToken cancellationToken) =>
         SshTransport.StartAsync(ClientStream, settings, cancellationToken);
 
