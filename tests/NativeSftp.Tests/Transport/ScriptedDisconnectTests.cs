@@ -17,9 +17,7 @@ public class ScriptedDisconnectTests
     {
         using var cts = new CancellationTokenSource(TestTimeout);
         await using var server = ScriptedSshServer.Create();
-        var accept = server.AcceptAsync(new ServerKexOptions(), cts.Token);
-        await using var client = await server.StartClientAsync(server.ClientSettings(), cts.Token);
-        await accept;
+        await using var client = await server.ConnectClientAsync(cts.Token);
 
         var pendingReceive = client.Incoming.ReceiveAsync(cts.Token).AsTask();
         await server.SendDisconnectAsync(DisconnectReason.TooManyConnections, "too many sessions\u001b[2J", cts.Token);
@@ -43,9 +41,7 @@ public class ScriptedDisconnectTests
     {
         using var cts = new CancellationTokenSource(TestTimeout);
         await using var server = ScriptedSshServer.Create();
-        var accept = server.AcceptAsync(new ServerKexOptions(), cts.Token);
-        await using var client = await server.StartClientAsync(server.ClientSettings(), cts.Token);
-        await accept;
+        await using var client = await server.ConnectClientAsync(cts.Token);
 
         var pendingReceive = client.Incoming.ReceiveAsync(cts.Token).AsTask();
         await server.SendDisconnectAsync(DisconnectReason.KeyExchangeFailed, "", cts.Token);
@@ -59,9 +55,7 @@ public class ScriptedDisconnectTests
     {
         using var cts = new CancellationTokenSource(TestTimeout);
         await using var server = ScriptedSshServer.Create();
-        var accept = server.AcceptAsync(new ServerKexOptions(), cts.Token);
-        await using var client = await server.StartClientAsync(server.ClientSettings(), cts.Token);
-        await accept;
+        await using var client = await server.ConnectClientAsync(cts.Token);
 
         // The client starts a re-key; the server reads its KEXINIT and does not answer, so data sends must wait.
         Task rekey = client.RekeyAsync(cts.Token);
