@@ -3,7 +3,8 @@
 #   ./build.sh test    install what is missing, build Release, run every test, print "N passed, N failed"
 #   ./build.sh demo    start a throwaway loopback sshd and show the main job end to end
 #   ./build.sh stress  the long runs: exhaustive matrices and randomized fault injection
-#   ./build.sh bench   micro-benchmarks (BenchmarkDotNet) and, once the transfer engine exists, the throughput comparison
+#   ./build.sh bench   the throughput comparison (NativeSftp, nsftp, OpenSSH sftp, SSH.NET) and micro-benchmarks
+#   ./build.sh publish nsftp as a native executable (Native AOT) in artifacts/nsftp/
 set -euo pipefail
 cd "$(dirname "$0")"
 ROOT=$(pwd)
@@ -46,6 +47,51 @@ ensure_interop_servers() {
   fi
 }
 
+# Native AOT links nsftp with the system's C toolchain (clang, else gcc) and zlib.
+ensure_native_toolchain() {
+  local cc=""
+  if command -v clang >/dev/null || command -v gcc >/dev/null; then cc=1; fi
+  if [ -n "$cc" ] && { [ -e /usr/include/zlib.h ] || ls /usr/lib/*/libz.so >/dev/null 2>&1; }; then
+    return 0
+  fi
+  if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null; then
+    say "installing gcc, libc6-dev and zlib1g-dev with apt-get (they link the native nsftp)"
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq gcc libc6-dev zlib1g-dev >/dev/null
+  else
+    echo "A C compiler and zlib are needed to link the native nsftp. Install them with: sudo apt-get install -y gcc libc6-dev zlib1g-dev" >&2
+    exit 1
+  fi
+}
+
+# nsftp as a native executable (Native AOT): artifacts/nsftp/nsftp, no .NET runtime needed to run it. Sets NSFTP_NATIVE.
+publish_native() {
+  ensure_native_toolchain
+  local rid
+  case "$(uname -m)" in
+    x86_64) rid=linux-x64 ;;
+    aarch64 | arm64) rid=linux-arm64 ;;
+    *) echo "no Native AOT runtime identifier for $(uname -m)" >&2; exit 1 ;;
+  esac
+  say "publishing nsftp as a native executable (Native AOT, $rid)"
+  rm -rf "$ARTIFACTS/nsftp"
+  dotnet publish "$ROOT/src/NativeSftp.Cli/NativeSftp.Cli.csproj" -c Release -r "$rid" -p:PublishAot=true \
+    -nologo -v quiet -clp:ErrorsOnly -o "$ARTIFACTS/nsftp" >&2
+  NSFTP_NATIVE="$ARTIFACTS/nsftp/nsftp"
+  if [ ! -x "$NSFTP_NATIVE" ]; then
+    echo "the native publish made no $NSFTP_NATIVE" >&2
+    exit 1
+  fi
+  # The debug symbols are a separate 14 MB file; the executable is what users run.
+  rm -f "$ARTIFACTS/nsftp/nsftp.dbg" "$ARTIFACTS/nsftp/"*.pdb "$ARTIFACTS/nsftp/"*.xml
+}
+
+cmd_publish() {
+  ensure_dotnet
+  publish_native
+  say "native nsftp: $NSFTP_NATIVE ($(du -h "$NSFTP_NATIVE" | cut -f1)); copy it anywhere on PATH"
+}
+
 ensure_dotnet() {
   if ! command -v dotnet >/dev/null; then
     echo "The .NET SDK (10.0 or later) is required: https://dotnet.microsoft.com/download" >&2
@@ -75,13 +121,24 @@ cmd_test() {
   if [ -z "${NSFTP_TEST_FILTER:-}" ]; then
     projects+=("$ROOT/benchmarks/NativeSftp.Throughput.Tests/NativeSftp.Throughput.Tests.csproj")
   fi
-  local project name
+  local project name expected=${#projects[@]}
   for project in "${projects[@]}"; do
     name=$(basename "$project" .csproj)
     dotnet test "$project" -c Release --no-build -nologo --filter "$filter" \
       --logger "trx;LogFileName=$name.trx" --logger "console;verbosity=normal" \
       --results-directory "$results" --blame-hang-timeout 8m --blame-hang-dump-type none "$@" || rc=$?
   done
+  # Every test that runs nsftp as a process, again against the native (Native AOT) executable users are given:
+  # code that breaks only when compiled ahead of time fails here.
+  if [ -z "${NSFTP_TEST_FILTER:-}" ]; then
+    publish_native
+    say "running the nsftp process tests against the native executable ($NSFTP_NATIVE)"
+    expected=$((expected + 1))
+    NSFTP_EXECUTABLE="$NSFTP_NATIVE" dotnet test "$ROOT/tests/NativeSftp.Tests/NativeSftp.Tests.csproj" -c Release --no-build -nologo \
+      --filter "TestCategory=NsftpProcess" \
+      --logger "trx;LogFileName=NativeSftp.Tests.native-nsftp.trx" --logger "console;verbosity=normal" \
+      --results-directory "$results" --blame-hang-timeout 8m --blame-hang-dump-type none "$@" || rc=$?
+  fi
   local trx counters total=0 passed=0 failed=0 t p f found=0
   for trx in "$results"/*.trx; do
     [ -f "$trx" ] || continue
@@ -92,7 +149,7 @@ cmd_test() {
     f=$(sed -E 's/.* failed="([0-9]+)".*/\1/' <<<"$counters")
     total=$((total + t)); passed=$((passed + p)); failed=$((failed + f))
   done
-  if [ "$found" -lt "${#projects[@]}" ]; then
+  if [ "$found" -lt "$expected" ]; then
     echo "a test project wrote no results" >&2
     failed=$((failed + 1))
     rc=1
@@ -146,6 +203,12 @@ cmd_demo() {
   ensure_dotnet
   ensure_openssh
   build
+  # The native executable (what ./build.sh publish gives users); NSFTP_DEMO_JIT=1 runs the framework-dependent build.
+  local nsftp="$ROOT/src/NativeSftp.Cli/bin/Release/net10.0/nsftp"
+  if [ -z "${NSFTP_DEMO_JIT:-}" ]; then
+    publish_native
+    nsftp=$NSFTP_NATIVE
+  fi
   local port
   DEMO_DIR=$(mktemp -d /tmp/nsftp-demo.XXXXXX)
   local dir=$DEMO_DIR
@@ -155,7 +218,6 @@ cmd_demo() {
   say "sshd listening on 127.0.0.1:$port"
   say "making 1 GiB of random data"
   head -c 1073741824 /dev/urandom >"$dir/big.bin"
-  local nsftp="$ROOT/src/NativeSftp.Cli/bin/Release/net10.0/nsftp"
   local url="sftp://$(id -un)@127.0.0.1:$port$dir/uploaded.bin"
   say "uploading with: nsftp put big.bin $url"
   "$nsftp" put -i "$dir/id_ed25519" --host-key-policy accept-new --known-hosts "$dir/known_hosts" \
@@ -193,7 +255,8 @@ ensure_gnu_time() {
 #   and through a 50 ms delay line), then the BenchmarkDotNet micro-benchmarks with a short job.
 #   --quick: 256 MiB loopback / 64 MiB at 50 ms, 1 run, and only the hot-path micro-benchmarks.
 #   Environment: NSFTP_BENCH_SIZE_MIB, NSFTP_BENCH_LATENCY_SIZE_MIB, NSFTP_BENCH_RUNS, NSFTP_BENCH_SETTINGS
-#   (loopback,latency), NSFTP_BENCH_CLIENTS (nativesftp,openssh,sshnet), BENCH_FILTER and BENCH_JOB (micro).
+#   (loopback,latency), NSFTP_BENCH_CLIENTS (nativesftp,nsftp,openssh,sshnet), NSFTP_BENCH_NSFTP (a native nsftp to run
+#   instead of publishing one), BENCH_FILTER and BENCH_JOB (micro).
 #   Tables land in artifacts/bench/.
 cmd_bench() {
   ensure_dotnet
@@ -213,6 +276,11 @@ cmd_bench() {
     ensure_gnu_time
     say "building the throughput harness (Release)"
     dotnet build "$ROOT/benchmarks/NativeSftp.Throughput/NativeSftp.Throughput.csproj" -c Release -nologo -v quiet -clp:ErrorsOnly
+    # The nsftp rows run the native tool as users get it.
+    if [[ " ${harness_args[*]} " != *" --nsftp "* ]] && [ -z "${NSFTP_BENCH_NSFTP:-}" ]; then
+      publish_native
+      harness_args+=(--nsftp "$NSFTP_NATIVE")
+    fi
     say "throughput comparison (this takes a while on a small machine; --quick for a short run)"
     "$ROOT/benchmarks/NativeSftp.Throughput/bin/Release/net10.0/NativeSftp.Throughput" --output "$out/throughput.md" "${harness_args[@]}"
   fi
@@ -236,5 +304,6 @@ case "${1:-}" in
   stress) shift; cmd_stress "$@" ;;
   demo) shift; cmd_demo "$@" ;;
   bench) shift; cmd_bench "$@" ;;
-  *) echo "usage: ./build.sh test|demo|bench" >&2; exit 2 ;;
+  publish) shift; cmd_publish "$@" ;;
+  *) echo "usage: ./build.sh test|demo|bench|stress|publish" >&2; exit 2 ;;
 esac

@@ -5,6 +5,7 @@ using NativeSftp.Tests.Fixtures;
 namespace NativeSftp.Tests.Cli;
 
 [TestFixture]
+[Category(NsftpProcess.Category)]
 public sealed class ExitCodeTests
 {
     [Test]

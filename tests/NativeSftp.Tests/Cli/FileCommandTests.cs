@@ -3,6 +3,7 @@ using System.Text.Json;
 namespace NativeSftp.Tests.Cli;
 
 [TestFixture]
+[Category(NsftpProcess.Category)]
 public sealed class FileCommandTests
 {
     private CliHome _home = null!;

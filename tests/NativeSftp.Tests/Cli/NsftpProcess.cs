@@ -11,9 +11,18 @@ public sealed record NsftpRun(int ExitCode, string StandardOutput, string Standa
 /// <summary>
 /// Runs the built nsftp.dll with `dotnet`, as a user would, with HOME pointed at a test folder (so ~/.ssh/config
 /// and known_hosts are the test's) and without SSH_AUTH_SOCK (so a developer's agent cannot make a test pass).
+/// With <c>NSFTP_EXECUTABLE</c> set (./build.sh test sets it for a second pass of the process tests) the native
+/// executable at that path is run instead: the Native AOT nsftp that ./build.sh publish makes, so code that only
+/// breaks ahead-of-time compiled (trimmed reflection, say) fails a test.
 /// </summary>
 public static class NsftpProcess
 {
+    /// <summary>The environment variable naming a native nsftp to run instead of <c>dotnet nsftp.dll</c>.</summary>
+    public const string ExecutableVariable = "NSFTP_EXECUTABLE";
+
+    /// <summary>The test category of every fixture that runs nsftp as a process: ./build.sh test runs it twice.</summary>
+    public const string Category = "NsftpProcess";
+
     /// <summary>A hung run must fail the test, not the suite: no command here needs more than a few seconds.</summary>
     private static readonly TimeSpan RunTimeout = TimeSpan.FromSeconds(30);
 
@@ -23,18 +32,7 @@ public static class NsftpProcess
 
     public static async Task<NsftpRun> RunAsync(string home, IEnumerable<string> args, IDictionary<string, string>? environment = null)
     {
-        var psi = new ProcessStartInfo("dotnet")
-        {
-            UseShellExecute = false,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            RedirectStandardInput = true,
-        };
-        psi.ArgumentList.Add(DllPath);
-        foreach (string a in args)
-        {
-            psi.ArgumentList.Add(a);
-        }
+        var psi = StartInfo(args);
 
         psi.Environment["HOME"] = home;
         psi.Environment.Remove("SSH_AUTH_SOCK");
@@ -64,6 +62,41 @@ public static class NsftpProcess
         }
 
         return new NsftpRun(p.ExitCode, await stdout.ConfigureAwait(false), await stderr.ConfigureAwait(false));
+    }
+
+    /// <summary>
+    /// How to start nsftp with these arguments: the native executable named by <see cref="ExecutableVariable"/>,
+    /// else <c>dotnet nsftp.dll</c>. Output and input are redirected; the caller sets the environment.
+    /// </summary>
+    public static ProcessStartInfo StartInfo(IEnumerable<string> args)
+    {
+        string? native = Environment.GetEnvironmentVariable(ExecutableVariable);
+        ProcessStartInfo psi;
+        if (!string.IsNullOrEmpty(native))
+        {
+            if (!File.Exists(native))
+            {
+                throw new FileNotFoundException($"{ExecutableVariable} names {native}, which does not exist (./build.sh publish makes it)");
+            }
+
+            psi = new ProcessStartInfo(native);
+        }
+        else
+        {
+            psi = new ProcessStartInfo("dotnet");
+            psi.ArgumentList.Add(DllPath);
+        }
+
+        psi.UseShellExecute = false;
+        psi.RedirectStandardOutput = true;
+        psi.RedirectStandardError = true;
+        psi.RedirectStandardInput = true;
+        foreach (string a in args)
+        {
+            psi.ArgumentList.Add(a);
+        }
+
+        return psi;
     }
 
     /// <summary>

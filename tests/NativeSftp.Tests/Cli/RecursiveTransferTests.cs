@@ -4,6 +4,7 @@ namespace NativeSftp.Tests.Cli;
 
 /// <summary>put -r and get -r of a small tree against the sshd fixture.</summary>
 [TestFixture]
+[Category(NsftpProcess.Category)]
 public sealed class RecursiveTransferTests
 {
     private CliHome _home = null!;

@@ -1,6 +1,7 @@
 namespace NativeSftp.Tests.Cli;
 
 [TestFixture]
+[Category(NsftpProcess.Category)]
 public sealed class TraceConfigInfoTests
 {
     [Test]

@@ -7,6 +7,7 @@ namespace NativeSftp.Tests.Cli;
 
 /// <summary>put, get and hash as a user runs them: nsftp processes against the sshd fixture.</summary>
 [TestFixture]
+[Category(NsftpProcess.Category)]
 public sealed class TransferCommandTests
 {
     /// <summary>Big enough for many pipelined requests (32 KiB each by default) and a few progress reports.</summary>

@@ -8,6 +8,7 @@ namespace NativeSftp.Tests.Cli;
 /// prints a wrong digest for anything else.
 /// </summary>
 [TestFixture]
+[Category(NsftpProcess.Category)]
 public sealed class VerificationMismatchTests
 {
     private const string FakeSha256sum = """

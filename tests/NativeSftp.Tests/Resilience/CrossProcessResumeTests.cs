@@ -11,6 +11,7 @@ namespace NativeSftp.Tests.Resilience;
 /// `nsftp put --resume` continues it from an offset it proves good, and the result is byte-identical.
 /// </summary>
 [TestFixture]
+[Category(NsftpProcess.Category)]
 public class CrossProcessResumeTests
 {
     /// <summary>32 MiB at 4 MiB/s through the proxy: about 8 s, so there is time to kill it midway.</summary>
@@ -66,11 +67,7 @@ public class CrossProcessResumeTests
         string partial = SftpFileTransfer.TemporaryRemoteName(remote);
         string url = $"sftp://{sshd.Host}:{proxy.Port}{remote}";
 
-        var psi = new ProcessStartInfo("dotnet") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true };
-        foreach (string a in new[] { NsftpProcess.DllPath, "put", "--json", "--progress", "none", "--segments", "1", source, url })
-        {
-            psi.ArgumentList.Add(a);
-        }
+        var psi = NsftpProcess.StartInfo(["put", "--json", "--progress", "none", "--segments", "1", source, url]);
 
         psi.Environment["HOME"] = home.Directory;
         psi.Environment.Remove("SSH_AUTH_SOCK");
