@@ -31,6 +31,33 @@ public sealed class HarnessParsingTests
     }
 
     [Test]
+    public void ParseNsftpJson_TakesTheLibraryClientsDetailsFromNsftpsResult()
+    {
+        // An nsftp put --json result as printed by the native tool (attempts shortened).
+        const string Json = """
+            {"operation": "upload", "local": "/tmp/small.bin", "remote": "/tmp/x/small.bin", "bytes": 1000, "seconds": 0.317,
+             "bytesPerSecond": 3150.4, "sha256": "1f52", "verify": {"method": "sha256 (remote openssl, streamed)", "digest": "sha256:1f52"},
+             "attempts": [], "resumedFrom": 0, "resumeVerification": null, "segments": 3,
+             "algorithms": {"kex": "sntrup761x25519-sha512", "hostKey": "ssh-ed25519", "cipher": "aes128-gcm@openssh.com", "mac": null}}
+            """;
+
+        var d = ClientRunner.ParseNsftpJson(Json);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(d.ContainsKey("transfer_seconds"), Is.False, "nsftp's seconds include connecting: not a transfer-only time");
+            Assert.That(d["bytes"], Is.EqualTo("1000"));
+            Assert.That(d["segments"], Is.EqualTo("3"));
+            Assert.That(d["verify"], Is.EqualTo("sha256_(remote_openssl,_streamed)"), "spaces made underscores, as on the RESULT line");
+            Assert.That(d["cipher"], Is.EqualTo("aes128-gcm@openssh.com"));
+        });
+    }
+
+    [Test]
+    public void ParseNsftpJson_NotJson_Throws() =>
+        Assert.That(() => ClientRunner.ParseNsftpJson("nsftp: put x -> y: 1 B in 0.1 s"), Throws.InstanceOf<System.Text.Json.JsonException>());
+
+    [Test]
     public void ParseSample_MalformedResultField_Throws()
     {
         Assert.That(() => ClientRunner.ParseSample("1 1 1 1", "RESULT novalue\n", ""), Throws.InstanceOf<FormatException>());

@@ -31,8 +31,14 @@ internal sealed class BenchSettings
     public int Runs { get; private set; } = DefaultRuns;
     public bool Quick { get; private set; }
     public HashSet<string> Settings { get; } = new(StringComparer.OrdinalIgnoreCase) { "loopback", "latency" };
-    public HashSet<string> Clients { get; } = new(StringComparer.OrdinalIgnoreCase) { "nativesftp", "openssh", "sshnet" };
+    public HashSet<string> Clients { get; } = new(StringComparer.OrdinalIgnoreCase) { "nativesftp", "nsftp", "openssh", "sshnet" };
     public string? OutputPath { get; private set; }
+
+    /// <summary>
+    /// The native nsftp executable (./build.sh publish; ./build.sh bench passes it) for the "nsftp" client's rows:
+    /// the command-line tool as users run it. Without it those rows are left out, and the report says so.
+    /// </summary>
+    public string? NsftpPath { get; private set; }
 
     public static BenchSettings Parse(string[] args)
     {
@@ -50,6 +56,7 @@ internal sealed class BenchSettings
         s.Runs = EnvInt("NSFTP_BENCH_RUNS") ?? s.Runs;
         SetList(s.Settings, Environment.GetEnvironmentVariable("NSFTP_BENCH_SETTINGS"));
         SetList(s.Clients, Environment.GetEnvironmentVariable("NSFTP_BENCH_CLIENTS"));
+        s.NsftpPath = Environment.GetEnvironmentVariable("NSFTP_BENCH_NSFTP") is { Length: > 0 } nsftp ? nsftp : null;
 
         for (int i = 0; i < args.Length; i++)
         {
@@ -76,13 +83,25 @@ internal sealed class BenchSettings
                 case "--output":
                     s.OutputPath = Next();
                     break;
+                case "--nsftp":
+                    s.NsftpPath = Next();
+                    break;
                 default:
                     throw new ArgumentException($"unknown argument {args[i]} (see benchmarks/NativeSftp.Throughput/README in spec-notes/benchmarks.md)");
             }
         }
 
+        if (s.NsftpPath is not null && !File.Exists(s.NsftpPath))
+        {
+            throw new ArgumentException($"--nsftp {s.NsftpPath}: no such file (./build.sh publish makes artifacts/nsftp/nsftp)");
+        }
+
         return s;
     }
+
+    /// <summary>The clients that will run: "nsftp" only with an executable to run.</summary>
+    public ISet<string> RunnableClients =>
+        NsftpPath is null ? Clients.Where(c => !c.Equals("nsftp", StringComparison.OrdinalIgnoreCase)).ToHashSet(StringComparer.OrdinalIgnoreCase) : Clients;
 
     private static int? EnvInt(string name) =>
         Environment.GetEnvironmentVariable(name) is { Length: > 0 } v ? ParsePositive(v) : null;

@@ -35,7 +35,7 @@ internal static partial class ClientRunner
     }
 
     /// <summary>A .NET client run: the harness re-invokes itself in client mode.</summary>
-    public static Task<Sample> RunDotNetClientAsync(string client, string op, Endpoint ep, string local, string remote, IEnumerable<string> extra)
+    public static async Task<Sample> RunDotNetClientAsync(string client, string op, Endpoint ep, string local, string remote, IEnumerable<string> extra)
     {
         var args = new List<string>();
         string host = Environment.ProcessPath ?? throw new InvalidOperationException("cannot find the harness executable");
@@ -47,7 +47,7 @@ internal static partial class ClientRunner
         args.AddRange(["--client", client, "--op", op, "--port", ep.Port.ToString(CultureInfo.InvariantCulture), "--user", ep.User,
             "--key", ep.Key, "--known-hosts", ep.KnownHosts, "--local", local, "--remote", remote]);
         args.AddRange(extra);
-        return RunTimedAsync(host, args);
+        return (await RunTimedAsync(host, args).ConfigureAwait(false)).Sample;
     }
 
     /// <summary>OpenSSH's sftp in batch mode with its default settings (-v only to learn the negotiated cipher).</summary>
@@ -62,11 +62,54 @@ internal static partial class ClientRunner
             "-o", "BatchMode=yes", "-o", "IdentitiesOnly=yes", "-o", "IdentityAgent=none",
             ep.User + "@127.0.0.1",
         ];
-        var sample = await RunTimedAsync("sftp", args).ConfigureAwait(false);
-        return sample;
+        return (await RunTimedAsync("sftp", args).ConfigureAwait(false)).Sample;
     }
 
-    private static async Task<Sample> RunTimedAsync(string file, IReadOnlyList<string> args)
+    /// <summary>
+    /// The native nsftp tool, as a user runs it: <c>nsftp put|get --json ...</c> with the same key and known_hosts as the
+    /// library client, no keepalive (the library client runs without one), an empty HOME (no ~/.ssh/config) and no
+    /// agent. Its JSON result supplies the details the library client prints on its RESULT line.
+    /// </summary>
+    public static async Task<Sample> RunNsftpAsync(string nsftp, string op, Endpoint ep, string local, string remote, IEnumerable<string> extra, string scratch)
+    {
+        string home = Path.Combine(scratch, "nsftp-home");
+        Directory.CreateDirectory(home);
+        string url = $"sftp://{ep.User}@127.0.0.1:{ep.Port.ToString(CultureInfo.InvariantCulture)}{remote}";
+        var args = new List<string>
+        {
+            op, "--json", "--progress", "none", "--keepalive", "0", "-i", ep.Key, "--known-hosts", ep.KnownHosts, "--host-key-policy", "accept-new",
+        };
+        args.AddRange(extra);
+        args.AddRange(op == "put" ? [local, url] : [url, local]);
+        var environment = new Dictionary<string, string?>(StringComparer.Ordinal) { ["HOME"] = home, ["SSH_AUTH_SOCK"] = null };
+        var (sample, stdout) = await RunTimedAsync(nsftp, args, environment).ConfigureAwait(false);
+        return sample with { Details = ParseNsftpJson(stdout) };
+    }
+
+    /// <summary>
+    /// nsftp's put/get --json result → the detail keys the library client reports, except transfer_seconds: nsftp's
+    /// "seconds" includes connecting, so its rows show only the whole-process rate.
+    /// </summary>
+    internal static IReadOnlyDictionary<string, string> ParseNsftpJson(string stdout)
+    {
+        using var doc = System.Text.Json.JsonDocument.Parse(stdout);
+        var root = doc.RootElement;
+        var details = new Dictionary<string, string>(StringComparer.Ordinal)
+        {
+            ["bytes"] = root.GetProperty("bytes").GetInt64().ToString(CultureInfo.InvariantCulture),
+            ["segments"] = root.GetProperty("segments").GetInt32().ToString(CultureInfo.InvariantCulture),
+            ["verify"] = (root.GetProperty("verify").GetProperty("method").GetString() ?? "?").Replace(' ', '_'),
+        };
+        if (root.GetProperty("algorithms") is { ValueKind: System.Text.Json.JsonValueKind.Object } algorithms)
+        {
+            details["cipher"] = algorithms.GetProperty("cipher").GetString() ?? "?";
+        }
+
+        return details;
+    }
+
+    /// <summary>Runs one client under GNU time; returns the sample and the client's standard output.</summary>
+    private static async Task<(Sample Sample, string Stdout)> RunTimedAsync(string file, IReadOnlyList<string> args, IReadOnlyDictionary<string, string?>? environment = null)
     {
         string timeOut = Path.GetTempFileName();
         try
@@ -83,6 +126,18 @@ internal static partial class ClientRunner
                 psi.ArgumentList.Add(a);
             }
 
+            foreach (var (name, value) in environment ?? new Dictionary<string, string?>())
+            {
+                if (value is null)
+                {
+                    psi.Environment.Remove(name);
+                }
+                else
+                {
+                    psi.Environment[name] = value;
+                }
+            }
+
             // Wall time by our own clock: GNU time's %e has only 10 ms resolution.
             var clock = Stopwatch.StartNew();
             using var p = Process.Start(psi) ?? throw new InvalidOperationException($"{TimePath} did not start");
@@ -97,7 +152,7 @@ internal static partial class ClientRunner
                 throw new InvalidOperationException($"{file} exited with {p.ExitCode}.\nstdout: {output}\nstderr: {Tail(errors)}");
             }
 
-            return ParseSample(await File.ReadAllTextAsync(timeOut).ConfigureAwait(false), output, errors) with { WallSeconds = wall };
+            return (ParseSample(await File.ReadAllTextAsync(timeOut).ConfigureAwait(false), output, errors) with { WallSeconds = wall }, output);
         }
         finally
         {

@@ -41,14 +41,14 @@ internal static class Program
         if (settings.Settings.Contains("loopback"))
         {
             var ep = new Endpoint(sshd.Port, sshd.UserName, sshd.ClientKey, Path.Combine(scratch.Path, "known_hosts_loopback"));
-            await RunSettingAsync("loopback", settings.LoopbackMiB * MiB, ep, Job.ForLoopback(settings.Clients), settings.Runs, scratch.Path, rows).ConfigureAwait(false);
+            await RunSettingAsync("loopback", settings.LoopbackMiB * MiB, ep, Job.ForLoopback(settings.RunnableClients), settings, scratch.Path, rows).ConfigureAwait(false);
         }
 
         if (settings.Settings.Contains("latency"))
         {
             await using var proxy = new LatencyProxy(new IPEndPoint(IPAddress.Loopback, sshd.Port), BenchSettings.OneWayDelay);
             var ep = new Endpoint(proxy.Port, sshd.UserName, sshd.ClientKey, Path.Combine(scratch.Path, "known_hosts_latency"));
-            await RunSettingAsync("50 ms RTT", settings.LatencyMiB * MiB, ep, Job.ForLatency(settings.Clients), settings.Runs, scratch.Path, rows).ConfigureAwait(false);
+            await RunSettingAsync("50 ms RTT", settings.LatencyMiB * MiB, ep, Job.ForLatency(settings.RunnableClients), settings, scratch.Path, rows).ConfigureAwait(false);
         }
 
         double rttSeconds = 2 * BenchSettings.OneWayDelay.TotalSeconds;
@@ -57,6 +57,9 @@ internal static class Program
             string.Create(CultureInfo.InvariantCulture, $"Measured {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC on {Environment.ProcessorCount} cores ({CpuModel()}), {Environment.OSVersion}, .NET {Environment.Version}; files on {scratch.Kind}."),
             string.Create(CultureInfo.InvariantCulture, $"Sizes: {(settings.Settings.Contains("loopback") ? $"loopback {settings.LoopbackMiB} MiB " : "")}{(settings.Settings.Contains("latency") ? $"50 ms RTT {settings.LatencyMiB} MiB" : "")}; {settings.Runs} run(s) per row{(settings.Quick ? " (--quick)" : "")}. Server: OpenSSH sshd, internal-sftp, on the same machine."),
             $"Load average (1/5/15 min) before: {loadBefore}; after: {LoadAverage()} (other work on the machine competes for the same cores).",
+            settings.NsftpPath is null
+                ? "nsftp (native) rows: not run, no --nsftp executable given (./build.sh bench publishes one and passes it)."
+                : $"nsftp (native) rows: the command-line tool published with Native AOT ({settings.NsftpPath}), run with --json --progress none --keepalive 0, HOME an empty folder.",
             string.Create(CultureInfo.InvariantCulture, $"One-channel bound at 50 ms RTT: OpenSSH's server window {BenchSettings.OpenSshServerWindow / MiB} MiB ÷ {rttSeconds * 1000:F0} ms = {BenchSettings.OpenSshServerWindow / (double)MiB / rttSeconds:F0} MiB/s (limits uploads on one channel; a download on one channel is bounded by the client's own receive window)."),
         ];
         string markdown = Report.Markdown(rows, preamble);
@@ -88,8 +91,9 @@ internal static class Program
         return 0;
     }
 
-    private static async Task RunSettingAsync(string setting, long bytes, Endpoint ep, IReadOnlyList<Job> jobs, int runs, string scratch, List<Row> rows)
+    private static async Task RunSettingAsync(string setting, long bytes, Endpoint ep, IReadOnlyList<Job> jobs, BenchSettings settings, string scratch, List<Row> rows)
     {
+        int runs = settings.Runs;
         string source = Path.Combine(scratch, "source.bin");
         await MakeRandomFileAsync(source, bytes).ConfigureAwait(false);
         byte[] sourceHash = await HashAsync(source).ConfigureAwait(false);
@@ -105,9 +109,13 @@ internal static class Program
                 {
                     string target = op == "put" ? uploaded : downloaded;
                     File.Delete(target);
-                    var sample = job.Client == "openssh"
-                        ? await ClientRunner.RunOpenSshAsync(op, ep, op == "put" ? source : downloaded, op == "put" ? uploaded : source, scratch).ConfigureAwait(false)
-                        : await ClientRunner.RunDotNetClientAsync(job.Client, op, ep, op == "put" ? source : downloaded, op == "put" ? uploaded : source, job.ExtraArgs).ConfigureAwait(false);
+                    string local = op == "put" ? source : downloaded, remote = op == "put" ? uploaded : source;
+                    var sample = job.Client switch
+                    {
+                        "openssh" => await ClientRunner.RunOpenSshAsync(op, ep, local, remote, scratch).ConfigureAwait(false),
+                        "nsftp" => await ClientRunner.RunNsftpAsync(settings.NsftpPath!, op, ep, local, remote, job.ExtraArgs, scratch).ConfigureAwait(false),
+                        _ => await ClientRunner.RunDotNetClientAsync(job.Client, op, ep, local, remote, job.ExtraArgs).ConfigureAwait(false),
+                    };
                     await CheckCopyAsync(target, bytes, sourceHash, fullCheck: run == 1).ConfigureAwait(false);
                     samples.Add(sample);
                     Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture,

@@ -62,9 +62,9 @@ internal static class Report
         sb.AppendLine();
         sb.AppendLine("| Setting | Op | NativeSftp row | peer | throughput ratio | CPU ratio |");
         sb.AppendLine("|---|---|---|---|---:|---:|");
-        foreach (var ours in rows.Where(r => r.Job.Client == "nativesftp"))
+        foreach (var ours in rows.Where(r => r.Job.IsOurs))
         {
-            foreach (var peer in rows.Where(r => r.Setting == ours.Setting && r.Op == ours.Op && r.Job.Client != "nativesftp"))
+            foreach (var peer in rows.Where(r => r.Setting == ours.Setting && r.Op == ours.Op && !r.Job.IsOurs))
             {
                 sb.AppendLine(string.Create(CultureInfo.InvariantCulture,
                     $"| {ours.Setting} | {ours.Op} | {ours.Job.Label} | {peer.Job.Label} | {ours.MiBPerSecond / peer.MiBPerSecond:F2}× | {ours.CpuSecondsPerGiB / peer.CpuSecondsPerGiB:F2}× |"));
