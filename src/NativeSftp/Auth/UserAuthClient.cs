@@ -1,14 +1,20 @@
 using System.Text;
 using NativeSftp.Crypto;
+using NativeSftp.Crypto.Keys;
 using NativeSftp.Transport;
 using NativeSftp.Wire;
 
 namespace NativeSftp.Auth;
 
 /// <summary>
-/// User authentication, RFC 4252: the "none" probe, then publickey (query, then signature), keyboard-interactive
-/// (RFC 4256) and password, following the server's method lists and partial success. Runs once, over the
-/// transport's packet queue, before the connection layer takes the transport over.
+/// User authentication, RFC 4252: the "none" probe, then publickey, keyboard-interactive (RFC 4256) and password,
+/// following the server's method lists and partial success. Runs once, over the transport's packet queue, before the
+/// connection layer takes the transport over.
+/// Round trips are what a login costs on a long path, so two are saved where the protocol allows:
+/// the "none" probe goes out right behind SERVICE_REQUEST instead of after SERVICE_ACCEPT (a server handles its
+/// packets in order, and "none" depends on nothing the server says first), and a key held in memory signs at once
+/// instead of asking first whether it would be accepted (RFC 4252 §7 allows either; the query stays for agent keys,
+/// where a signature may cost a confirmation prompt or a hardware touch).
 /// </summary>
 public sealed class UserAuthClient
 {
@@ -38,10 +44,12 @@ public sealed class UserAuthClient
     /// <summary>Authenticates or throws <see cref="SshAuthenticationException"/> listing what was tried.</summary>
     public async Task AuthenticateAsync(CancellationToken cancellationToken)
     {
-        await RequestServiceAsync(cancellationToken).ConfigureAwait(false);
+        await SendServiceRequestAsync(cancellationToken).ConfigureAwait(false);
 
         // "none" tells us which methods the server allows (RFC 4252 §5.2) and succeeds on servers that need nothing.
+        // It is sent before SERVICE_ACCEPT arrives: same flight, one round trip saved.
         await SendRequestAsync("none", _ => { }, cancellationToken).ConfigureAwait(false);
+        await ReadServiceAcceptAsync(cancellationToken).ConfigureAwait(false);
         if (await ReadResultAsync(cancellationToken).ConfigureAwait(false))
         {
             return;
@@ -100,13 +108,17 @@ public sealed class UserAuthClient
         }
     }
 
-    private async Task RequestServiceAsync(CancellationToken ct)
+    private async Task SendServiceRequestAsync(CancellationToken ct)
     {
         using var w = new PooledBufferWriter();
         var sw = new SshWriter(w);
         sw.WriteByte(MessageNumbers.ServiceRequest);
         sw.WriteAscii(ServiceName);
         await _transport.SendAsync(w.WrittenMemory, ct).ConfigureAwait(false);
+    }
+
+    private async Task ReadServiceAcceptAsync(CancellationToken ct)
+    {
         byte[] reply = await ReceiveAsync(ct).ConfigureAwait(false);
         if (reply[0] != MessageNumbers.ServiceAccept)
         {
@@ -134,7 +146,28 @@ public sealed class UserAuthClient
                 return false;
             }
 
-            // Query first (RFC 4252 §7): an agent key costs a signature (and maybe a confirmation prompt) only if it would be accepted.
+            if (key is SshPrivateKey)
+            {
+                // In memory: signing costs nothing but a little CPU, so sign at once (one round trip instead of two).
+                await SendSignedPublicKeyAsync(key, algorithm, blob, ct).ConfigureAwait(false);
+                byte[] result = await ReceiveSkippingBannersAsync(ct).ConfigureAwait(false);
+                if (result[0] != MessageNumbers.UserauthFailure)
+                {
+                    return InterpretResult(result);
+                }
+
+                // Partial success: the key was accepted and the server wants more; the method list says what.
+                // A plain failure may be this signature algorithm (rsa-sha2-512 where only -256 is allowed): try the next.
+                if (ParseFailure(result))
+                {
+                    return false;
+                }
+
+                continue;
+            }
+
+            // An agent key is queried first (RFC 4252 §7): it costs a signature (and maybe a confirmation prompt or a
+            // hardware touch) only if it would be accepted.
             await SendRequestAsync("publickey", sw =>
             {
                 sw.WriteBoolean(false);
@@ -153,19 +186,24 @@ public sealed class UserAuthClient
                 return HandleUnexpected(reply, "publickey query");
             }
 
-            byte[] signed = BuildSignedData(algorithm, blob);
-            byte[] signature = await key.SignAsync(algorithm, signed, ct).ConfigureAwait(false);
-            await SendRequestAsync("publickey", sw =>
-            {
-                sw.WriteBoolean(true);
-                sw.WriteAscii(algorithm);
-                sw.WriteString(blob);
-                sw.WriteString(signature);
-            }, ct).ConfigureAwait(false);
+            await SendSignedPublicKeyAsync(key, algorithm, blob, ct).ConfigureAwait(false);
             return await ReadResultAsync(ct).ConfigureAwait(false);
         }
 
         return false;
+    }
+
+    private async Task SendSignedPublicKeyAsync(ISigner key, string algorithm, byte[] blob, CancellationToken ct)
+    {
+        byte[] signed = BuildSignedData(algorithm, blob);
+        byte[] signature = await key.SignAsync(algorithm, signed, ct).ConfigureAwait(false);
+        await SendRequestAsync("publickey", sw =>
+        {
+            sw.WriteBoolean(true);
+            sw.WriteAscii(algorithm);
+            sw.WriteString(blob);
+            sw.WriteString(signature);
+        }, ct).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -334,12 +372,13 @@ public sealed class UserAuthClient
     private static bool HandleUnexpected(byte[] reply, string during) =>
         throw new SshProtocolException(DisconnectReason.ProtocolError, $"unexpected message {reply[0]} during {during}");
 
-    private void ParseFailure(byte[] reply)
+    /// <summary>Takes the server's remaining methods from a USERAUTH_FAILURE; returns its partial-success flag.</summary>
+    private bool ParseFailure(byte[] reply)
     {
         var r = new SshReader(reply);
         r.ReadByte();
         _serverMethods = r.ReadNameList();
-        r.ReadBoolean(); // partial success: the method lists already say what is left to do
+        return r.ReadBoolean();
     }
 
     private async Task<byte[]> ReceiveSkippingBannersAsync(CancellationToken ct)
