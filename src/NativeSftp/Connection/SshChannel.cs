@@ -25,12 +25,15 @@ public sealed class SshChannel : IAsyncDisposable
     private const int MaxStderrKept = 64 * 1024;
 
     /// <summary>
-    /// How long disposal waits for the peer's CLOSE. The wait only lets the server free the channel (and, for OpenSSH,
-    /// its session slot) before we go on; if the CLOSE comes later the channel's number stays reserved until it does.
-    /// Some servers never answer (the ssh2 Node.js library on SFTP channels and on sessions whose exec it refused):
-    /// after one unanswered wait on a connection, disposal there only sends its CLOSE.
+    /// How long the next channel open on the connection waits for the peer's CLOSE of channels disposed before it
+    /// (<see cref="SshConnection.OpenChannelAsync"/>). Disposal itself only sends CLOSE: the wait matters only if
+    /// another channel follows, where it lets the server free the channel (and, for OpenSSH, its session slot
+    /// against MaxSessions) first; the last channel of a connection about to disconnect waits for nothing, which
+    /// saves every command one round trip at its end. If the CLOSE comes later the channel's number stays reserved
+    /// until it does. Some servers never answer (the ssh2 Node.js library on SFTP channels and on sessions whose exec
+    /// it refused): after one unanswered wait on a connection, opens there wait no more.
     /// </summary>
-    private static readonly TimeSpan CloseTimeout = TimeSpan.FromSeconds(2);
+    internal static readonly TimeSpan CloseTimeout = TimeSpan.FromSeconds(2);
 
     /// <summary>How long disposal may wait to send its CLOSE (behind a key exchange, or a full socket).</summary>
     private static readonly TimeSpan CloseSendTimeout = TimeSpan.FromSeconds(10);
@@ -69,6 +72,21 @@ public sealed class SshChannel : IAsyncDisposable
 
     public bool EofReceived { get; private set; }
     public bool CloseReceived => _remoteClosed.Task.IsCompleted;
+
+    /// <summary>Completes when the peer's CLOSE arrives (or the connection dies).</summary>
+    internal Task PeerClosed => _remoteClosed.Task;
+
+    /// <summary>We sent CLOSE on an opened channel and the peer's has not come yet.</summary>
+    internal bool AwaitingPeerClose
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _closeSent && _opened.Task.IsCompletedSuccessfully && !_remoteClosed.Task.IsCompleted;
+            }
+        }
+    }
 
     /// <summary>The command's exit status (RFC 4254 §6.10), or null when the channel closed without one.</summary>
     public Task<int?> ExitStatus => _exitStatus.Task;
@@ -459,24 +477,9 @@ public sealed class SshChannel : IAsyncDisposable
         {
             // Sending may wait (a key exchange holds data sends): it gets the long bound, and only a CLOSE that went
             // out can be said to go unanswered.
-            using (var sending = new CancellationTokenSource(CloseSendTimeout))
-            {
-                await CloseAsync(waitForPeer: false, sending.Token).ConfigureAwait(false);
-            }
-
-            if (!_connection.PeerLeavesClosesUnanswered && _opened.Task.IsCompletedSuccessfully)
-            {
-                using var waiting = new CancellationTokenSource(CloseTimeout);
-                try
-                {
-                    await _remoteClosed.Task.WaitAsync(waiting.Token).ConfigureAwait(false);
-                }
-                catch (OperationCanceledException) when (_connection.Transport.Failure is null)
-                {
-                    // Our CLOSE went out and the peer did not answer in time: do not wait again on this connection.
-                    _connection.PeerLeavesClosesUnanswered = true;
-                }
-            }
+            // The peer's answer is waited for by the next channel open, if there is one (see CloseTimeout).
+            using var sending = new CancellationTokenSource(CloseSendTimeout);
+            await CloseAsync(waitForPeer: false, sending.Token).ConfigureAwait(false);
         }
         catch (Exception e) when (e is SshException or OperationCanceledException)
         {

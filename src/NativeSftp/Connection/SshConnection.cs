@@ -68,7 +68,7 @@ public sealed class SshConnection : IPacketHandler, IAsyncDisposable
 
     /// <summary>
     /// Set once a channel's CLOSE went unanswered for the whole wait (a server that never answers CLOSE, as RFC 4254
-    /// §5.3 requires): later disposals on this connection send theirs without waiting.
+    /// §5.3 requires): later channel opens on this connection no longer wait for the CLOSEs of disposed channels.
     /// </summary>
     internal bool PeerLeavesClosesUnanswered
     {
@@ -82,6 +82,7 @@ public sealed class SshConnection : IPacketHandler, IAsyncDisposable
     public async Task<SshChannel> OpenChannelAsync(string type, CancellationToken cancellationToken, uint? windowSize = null, uint? maxPacketSize = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(type);
+        await WaitForClosingChannelsAsync(cancellationToken).ConfigureAwait(false);
         SshChannel channel;
         lock (_lock)
         {
@@ -134,6 +135,42 @@ public sealed class SshConnection : IPacketHandler, IAsyncDisposable
         }
 
         return channel;
+    }
+
+    /// <summary>
+    /// Before a new channel: lets the server answer the CLOSE of channels disposed before it, for at most
+    /// <see cref="SshChannel.CloseTimeout"/>, so it has freed them (OpenSSH counts open sessions against MaxSessions).
+    /// Disposal does not wait itself: the last channel before a disconnect would wait for nothing but a round trip.
+    /// </summary>
+    private async Task WaitForClosingChannelsAsync(CancellationToken cancellationToken)
+    {
+        if (PeerLeavesClosesUnanswered)
+        {
+            return;
+        }
+
+        Task[] closing;
+        lock (_lock)
+        {
+            closing = [.. _channels.Values.Where(c => c.AwaitingPeerClose).Select(c => c.PeerClosed)];
+        }
+
+        if (closing.Length == 0)
+        {
+            return;
+        }
+
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(SshChannel.CloseTimeout);
+        try
+        {
+            await Task.WhenAll(closing).WaitAsync(timeout.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested && _transport.Failure is null)
+        {
+            // A CLOSE went out and the peer did not answer in time: do not wait again on this connection.
+            PeerLeavesClosesUnanswered = true;
+        }
     }
 
     /// <summary>Opens a session channel and runs <paramref name="command"/> in it.</summary>
