@@ -47,40 +47,41 @@ ensure_interop_servers() {
   fi
 }
 
-# Native AOT links nsftp with the system's C toolchain (clang, else gcc) and zlib.
+# Native AOT links nsftp with the system's C toolchain (clang, else gcc), the C library's start files and zlib
+# (the ILCompiler package here ships no libz.a of its own, so it links the system's). Returns non-zero if missing.
 ensure_native_toolchain() {
-  local cc=""
-  if command -v clang >/dev/null || command -v gcc >/dev/null; then cc=1; fi
-  if [ -n "$cc" ] && { [ -e /usr/include/zlib.h ] || ls /usr/lib/*/libz.so >/dev/null 2>&1; }; then
+  if { command -v clang >/dev/null || command -v gcc >/dev/null; } \
+    && ls /usr/lib/*/crt1.o >/dev/null 2>&1 \
+    && { [ -e /usr/include/zlib.h ] || ls /usr/lib/*/libz.so >/dev/null 2>&1; }; then
     return 0
   fi
   if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null; then
     say "installing gcc, libc6-dev and zlib1g-dev with apt-get (they link the native nsftp)"
-    apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq gcc libc6-dev zlib1g-dev >/dev/null
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq gcc libc6-dev zlib1g-dev >/dev/null
   else
-    echo "A C compiler and zlib are needed to link the native nsftp. Install them with: sudo apt-get install -y gcc libc6-dev zlib1g-dev" >&2
-    exit 1
+    echo "A C compiler, the C library's headers and zlib are needed to link the native nsftp. Install them with: sudo apt-get install -y gcc libc6-dev zlib1g-dev" >&2
+    return 1
   fi
 }
 
-# nsftp as a native executable (Native AOT): artifacts/nsftp/nsftp, no .NET runtime needed to run it. Sets NSFTP_NATIVE.
+# nsftp as a native executable (Native AOT): artifacts/nsftp/nsftp, no .NET runtime needed to run it. Sets
+# NSFTP_NATIVE; returns non-zero (after saying why) when it cannot be made, so a caller can report it.
 publish_native() {
-  ensure_native_toolchain
+  ensure_native_toolchain || return 1
   local rid
   case "$(uname -m)" in
     x86_64) rid=linux-x64 ;;
     aarch64 | arm64) rid=linux-arm64 ;;
-    *) echo "no Native AOT runtime identifier for $(uname -m)" >&2; exit 1 ;;
+    *) echo "no Native AOT runtime identifier for $(uname -m)" >&2; return 1 ;;
   esac
   say "publishing nsftp as a native executable (Native AOT, $rid)"
   rm -rf "$ARTIFACTS/nsftp"
   dotnet publish "$ROOT/src/NativeSftp.Cli/NativeSftp.Cli.csproj" -c Release -r "$rid" -p:PublishAot=true \
-    -nologo -v quiet -clp:ErrorsOnly -o "$ARTIFACTS/nsftp" >&2
+    -nologo -v quiet -clp:ErrorsOnly -o "$ARTIFACTS/nsftp" >&2 || { echo "the native publish failed (output above)" >&2; return 1; }
   NSFTP_NATIVE="$ARTIFACTS/nsftp/nsftp"
   if [ ! -x "$NSFTP_NATIVE" ]; then
     echo "the native publish made no $NSFTP_NATIVE" >&2
-    exit 1
+    return 1
   fi
   # The debug symbols are a separate 14 MB file; the executable is what users run.
   rm -f "$ARTIFACTS/nsftp/nsftp.dbg" "$ARTIFACTS/nsftp/"*.pdb "$ARTIFACTS/nsftp/"*.xml
@@ -88,7 +89,7 @@ publish_native() {
 
 cmd_publish() {
   ensure_dotnet
-  publish_native
+  publish_native || exit 1
   say "native nsftp: $NSFTP_NATIVE ($(du -h "$NSFTP_NATIVE" | cut -f1)); copy it anywhere on PATH"
 }
 
@@ -130,16 +131,22 @@ cmd_test() {
   done
   # Every test that runs nsftp as a process, again against the native (Native AOT) executable users are given:
   # code that breaks only when compiled ahead of time fails here.
+  local native_failed=0 native_trx="NativeSftp.Tests.native-nsftp.trx"
   if [ -z "${NSFTP_TEST_FILTER:-}" ]; then
-    publish_native
-    say "running the nsftp process tests against the native executable ($NSFTP_NATIVE)"
-    expected=$((expected + 1))
-    NSFTP_EXECUTABLE="$NSFTP_NATIVE" dotnet test "$ROOT/tests/NativeSftp.Tests/NativeSftp.Tests.csproj" -c Release --no-build -nologo \
-      --filter "TestCategory=NsftpProcess" \
-      --logger "trx;LogFileName=NativeSftp.Tests.native-nsftp.trx" --logger "console;verbosity=normal" \
-      --results-directory "$results" --blame-hang-timeout 8m --blame-hang-dump-type none "$@" || rc=$?
+    if publish_native; then
+      say "running the nsftp process tests against the native executable ($NSFTP_NATIVE)"
+      expected=$((expected + 1))
+      NSFTP_EXECUTABLE="$NSFTP_NATIVE" dotnet test "$ROOT/tests/NativeSftp.Tests/NativeSftp.Tests.csproj" -c Release --no-build -nologo \
+        --filter "TestCategory=NsftpProcess" \
+        --logger "trx;LogFileName=$native_trx" --logger "console;verbosity=normal" \
+        --results-directory "$results" --blame-hang-timeout 8m --blame-hang-dump-type none "$@" || rc=$?
+    else
+      echo "the native nsftp could not be made, so its tests could not run (counted as one failure)" >&2
+      native_failed=1
+      rc=1
+    fi
   fi
-  local trx counters total=0 passed=0 failed=0 t p f found=0
+  local trx counters total=0 passed=0 failed=$native_failed t p f found=0
   for trx in "$results"/*.trx; do
     [ -f "$trx" ] || continue
     found=$((found + 1))
@@ -148,6 +155,11 @@ cmd_test() {
     p=$(sed -E 's/.* passed="([0-9]+)".*/\1/' <<<"$counters")
     f=$(sed -E 's/.* failed="([0-9]+)".*/\1/' <<<"$counters")
     total=$((total + t)); passed=$((passed + p)); failed=$((failed + f))
+    if [ "$t" -eq 0 ]; then
+      echo "$(basename "$trx") ran no test" >&2
+      failed=$((failed + 1))
+      rc=1
+    fi
   done
   if [ "$found" -lt "$expected" ]; then
     echo "a test project wrote no results" >&2
@@ -206,7 +218,7 @@ cmd_demo() {
   # The native executable (what ./build.sh publish gives users); NSFTP_DEMO_JIT=1 runs the framework-dependent build.
   local nsftp="$ROOT/src/NativeSftp.Cli/bin/Release/net10.0/nsftp"
   if [ -z "${NSFTP_DEMO_JIT:-}" ]; then
-    publish_native
+    publish_native || exit 1
     nsftp=$NSFTP_NATIVE
   fi
   local port
@@ -276,9 +288,13 @@ cmd_bench() {
     ensure_gnu_time
     say "building the throughput harness (Release)"
     dotnet build "$ROOT/benchmarks/NativeSftp.Throughput/NativeSftp.Throughput.csproj" -c Release -nologo -v quiet -clp:ErrorsOnly
-    # The nsftp rows run the native tool as users get it.
-    if [[ " ${harness_args[*]} " != *" --nsftp "* ]] && [ -z "${NSFTP_BENCH_NSFTP:-}" ]; then
-      publish_native
+    # The nsftp rows run the native tool as users get it (published here unless given, or left out of --clients).
+    local clients="${NSFTP_BENCH_CLIENTS:-nsftp}" i
+    for ((i = 0; i < ${#harness_args[@]}; i++)); do
+      if [ "${harness_args[$i]}" = "--clients" ] && [ $((i + 1)) -lt ${#harness_args[@]} ]; then clients=${harness_args[$((i + 1))]}; fi
+    done
+    if [[ ",$clients," == *",nsftp,"* ]] && [[ " ${harness_args[*]} " != *" --nsftp "* ]] && [ -z "${NSFTP_BENCH_NSFTP:-}" ]; then
+      publish_native || exit 1
       harness_args+=(--nsftp "$NSFTP_NATIVE")
     fi
     say "throughput comparison (this takes a while on a small machine; --quick for a short run)"
