@@ -119,7 +119,8 @@ public sealed class UserAuthClient
 
     private async Task ReadServiceAcceptAsync(CancellationToken ct)
     {
-        byte[] reply = await ReceiveAsync(ct).ConfigureAwait(false);
+        // A banner belongs after SERVICE_ACCEPT (RFC 4252 §5.4), but showing an early one costs nothing.
+        byte[] reply = await ReceiveSkippingBannersAsync(ct).ConfigureAwait(false);
         if (reply[0] != MessageNumbers.ServiceAccept)
         {
             throw new SshProtocolException(DisconnectReason.ProtocolError, $"expected SERVICE_ACCEPT for {ServiceName}, got message {reply[0]}");

@@ -51,6 +51,9 @@ public sealed class SshChannel : IAsyncDisposable
     private OutboundWindow? _outbound;
     private Exception? _failure;
     private bool _closeSent;
+
+    /// <summary>Our CLOSE reached the transport (not merely decided on): only then can the peer's answer be awaited.</summary>
+    private volatile bool _closeWentOut;
     private bool _eofSent;
     private long _bytesSent;
     private long _stderrBytes;
@@ -76,17 +79,8 @@ public sealed class SshChannel : IAsyncDisposable
     /// <summary>Completes when the peer's CLOSE arrives (or the connection dies).</summary>
     internal Task PeerClosed => _remoteClosed.Task;
 
-    /// <summary>We sent CLOSE on an opened channel and the peer's has not come yet.</summary>
-    internal bool AwaitingPeerClose
-    {
-        get
-        {
-            lock (_lock)
-            {
-                return _closeSent && _opened.Task.IsCompletedSuccessfully && !_remoteClosed.Task.IsCompleted;
-            }
-        }
-    }
+    /// <summary>Our CLOSE went out on an opened channel and the peer's has not come yet.</summary>
+    internal bool AwaitingPeerClose => _closeWentOut && !_remoteClosed.Task.IsCompleted;
 
     /// <summary>The command's exit status (RFC 4254 §6.10), or null when the channel closed without one.</summary>
     public Task<int?> ExitStatus => _exitStatus.Task;
@@ -128,7 +122,21 @@ public sealed class SshChannel : IAsyncDisposable
         RemoteId = remoteId;
         PeerMaxPacketSize = maxPacket;
         _outbound = new OutboundWindow(window, maxPacket, time);
-        _opened.TrySetResult();
+        bool disposedWhileOpening;
+        lock (_lock)
+        {
+            _opened.TrySetResult();
+            disposedWhileOpening = _closeSent;
+        }
+
+        if (disposedWhileOpening)
+        {
+            // Given up before the server confirmed (a cancelled open): close it now, or the server keeps the session
+            // (and, for OpenSSH, a MaxSessions slot) for the life of the connection. CloseAsync sent nothing then:
+            // it only marks a channel that is not open yet.
+            _connection.SendDetached(BuildSimple(MessageNumbers.ChannelClose));
+            _closeWentOut = true;
+        }
     }
 
     internal void OnOpenFailed(SshChannelOpenException e) => Fail(e);
@@ -463,6 +471,7 @@ public sealed class SshChannel : IAsyncDisposable
         if (send && _connection.Transport.Failure is null)
         {
             await _connection.Transport.SendAsync(BuildSimple(MessageNumbers.ChannelClose), cancellationToken).ConfigureAwait(false);
+            _closeWentOut = true;
         }
 
         if (waitForPeer && _opened.Task.IsCompletedSuccessfully)
@@ -475,9 +484,8 @@ public sealed class SshChannel : IAsyncDisposable
     {
         try
         {
-            // Sending may wait (a key exchange holds data sends): it gets the long bound, and only a CLOSE that went
-            // out can be said to go unanswered.
-            // The peer's answer is waited for by the next channel open, if there is one (see CloseTimeout).
+            // Sending may wait (a key exchange holds data sends): it gets the long bound. The peer's answer is
+            // waited for by the next channel open, if there is one, and only for a CLOSE that went out (CloseTimeout).
             using var sending = new CancellationTokenSource(CloseSendTimeout);
             await CloseAsync(waitForPeer: false, sending.Token).ConfigureAwait(false);
         }

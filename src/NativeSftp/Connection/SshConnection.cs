@@ -166,10 +166,14 @@ public sealed class SshConnection : IPacketHandler, IAsyncDisposable
         {
             await Task.WhenAll(closing).WaitAsync(timeout.Token).ConfigureAwait(false);
         }
-        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested && _transport.Failure is null)
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
-            // A CLOSE went out and the peer did not answer in time: do not wait again on this connection.
-            PeerLeavesClosesUnanswered = true;
+            // A CLOSE went out and the peer did not answer in time: do not wait again on this connection. (If the
+            // connection died meanwhile, the open that follows reports that.)
+            if (_transport.Failure is null)
+            {
+                PeerLeavesClosesUnanswered = true;
+            }
         }
     }
 

@@ -85,4 +85,36 @@ public class UnansweredCloseTests
         Assert.That(clock.Elapsed, Is.LessThan(TimeSpan.FromSeconds(1.9)), "answered, so no timeout was waited out");
         Assert.That(connection.PeerLeavesClosesUnanswered, Is.False);
     }
+
+    [Test]
+    public async Task AnOpenGivenUpBeforeTheServerConfirms_IsClosedWhenTheConfirmationComes()
+    {
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        await using var server = ScriptedSshServer.Create();
+        var transport = await server.ConnectClientAsync(cts.Token);
+        await using var connection = new SshConnection(transport);
+
+        using var giveUp = CancellationTokenSource.CreateLinkedTokenSource(cts.Token);
+        var opening = connection.OpenChannelAsync("session", giveUp.Token);
+        var open = new SshReader(await server.ReceivePacketAsync(cts.Token));
+        Assert.That(open.ReadByte(), Is.EqualTo(MessageNumbers.ChannelOpen));
+        open.ReadAscii();
+        uint clientId = open.ReadUInt32();
+        await giveUp.CancelAsync();
+        Assert.That(async () => await opening, Throws.InstanceOf<OperationCanceledException>());
+
+        // The confirmation arrives after all: the server now holds a session nobody will use, until we close it.
+        await server.SendPacketAsync(ScriptedSshServer.Payload(w =>
+        {
+            w.WriteByte(MessageNumbers.ChannelOpenConfirmation);
+            w.WriteUInt32(clientId);
+            w.WriteUInt32(200);
+            w.WriteUInt32(1 << 20);
+            w.WriteUInt32(32768);
+        }), cts.Token);
+
+        var close = new SshReader(await server.ReceivePacketAsync(cts.Token));
+        Assert.That(close.ReadByte(), Is.EqualTo(MessageNumbers.ChannelClose));
+        Assert.That(close.ReadUInt32(), Is.EqualTo(200u), "addressed to the server's channel");
+    }
 }

@@ -98,11 +98,16 @@ public class LoginRoundTripTests
 
         var (method, signed, algorithm) = ReadUserauthRequest(await server.ReceivePacketAsync(cts.Token));
         Assert.That((method, signed, algorithm), Is.EqualTo(("publickey", true, "rsa-sha2-512")));
-        // The key was accepted; the server now wants a password, which this client has none of.
-        await SendFailureAsync(server, "password", partial: true, cts.Token);
+        // The key was accepted; the server wants one more method (publickey with another key, or a password), and
+        // this client has neither. Publickey is still listed, so only the partial-success flag stops the client from
+        // signing again with the same key's rsa-sha2-256 (which would wait here for an answer until the timeout).
+        await SendFailureAsync(server, "publickey,password", partial: true, cts.Token);
 
         var e = Assert.ThrowsAsync<SshAuthenticationException>(async () => await login);
-        Assert.That(e!.Message, Does.Contain("the server allows [password]"));
+        Assert.That(e!.Message, Does.Contain("the server allows [publickey,password]"));
+        using var quiet = CancellationTokenSource.CreateLinkedTokenSource(cts.Token);
+        quiet.CancelAfter(TimeSpan.FromMilliseconds(300));
+        Assert.That(async () => await server.ReceivePacketAsync(quiet.Token), Throws.InstanceOf<OperationCanceledException>(), "no second signature with the accepted key");
     }
 
     private static (string Method, bool Signed, string Algorithm) ReadUserauthRequest(byte[] packet)
