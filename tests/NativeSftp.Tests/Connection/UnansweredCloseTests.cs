@@ -10,7 +10,7 @@ namespace NativeSftp.Tests.Connection;
 /// SFTP channels and on sessions whose exec it refused. Found by hand against it: every channel we closed waited
 /// 10 s, so every nsftp command took 10 s more, a put 20 s, four segments 40 s. Now disposal never waits; the next
 /// open on the connection waits for the earlier CLOSEs at most 2 s, once, and after that nothing on this connection
-/// waits; the CLOSE is still sent every time.
+/// waits; the CLOSE is still sent every time. Also here: the CLOSE of a channel given up while it was opening.
 /// </summary>
 [TestFixture]
 public class UnansweredCloseTests
