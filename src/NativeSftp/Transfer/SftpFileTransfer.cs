@@ -320,9 +320,25 @@ public static class SftpFileTransfer
                     await ObserveAsync(hashing).ConfigureAwait(false);
                 }
 
-                // One more READ at the end: data there means the file grew while we read it.
+                // One more READ at the end: data there means the file grew while we read it. The CLOSE goes out right
+                // behind it (the server answers a handle's requests in order, and nothing else sends on this session
+                // now, so the READ takes the send lock first): one round trip for both, and both answers checked.
                 byte[] probe = new byte[1];
-                if (await sftp.ReadAsync(handle, (ulong)size, probe, cancellationToken).ConfigureAwait(false) != 0)
+                Task<int> probing = sftp.ReadAsync(handle, (ulong)size, probe, cancellationToken);
+                Task closing = sftp.CloseAsync(handle, cancellationToken);
+                int beyond;
+                try
+                {
+                    beyond = await probing.ConfigureAwait(false);
+                }
+                catch
+                {
+                    await ObserveAsync(closing).ConfigureAwait(false);
+                    throw;
+                }
+
+                await closing.ConfigureAwait(false);
+                if (beyond != 0)
                 {
                     throw new TransferException($"{remotePath} grew while it was being downloaded (more than {size} bytes)", TransferPhase.Transferring, size);
                 }
@@ -336,7 +352,6 @@ public static class SftpFileTransfer
                 }
             }
 
-            await sftp.CloseAsync(handle, cancellationToken).ConfigureAwait(false);
             digest = hash is null ? null : Convert.ToHexStringLower(hash.GetHashAndReset());
             tracker.Phase = TransferPhase.Verifying;
             tracker.Report();

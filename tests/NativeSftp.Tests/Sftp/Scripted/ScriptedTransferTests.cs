@@ -426,6 +426,61 @@ public class ScriptedTransferTests
         Assert.That(_server.Count(SftpPacketType.Stat), Is.EqualTo(1));
     }
 
+    /// <summary>
+    /// The file is longer than the server said when the download began (it grew meanwhile): the READ one past the
+    /// end finds data, and the download fails instead of delivering a copy that ends early.
+    /// </summary>
+    [Test]
+    public void Download_OfAFileThatGrew_FailsAndLeavesNothingUnderTheName()
+    {
+        byte[] data = Pattern(6 * Chunk + 100);
+        _server.Files["/down.bin"] = data;
+        ulong told = (ulong)(5 * Chunk);
+        _server.Intercept = (r, n) => r.Type == SftpPacketType.Fstat
+            ? ScriptedAction.Send(SftpReplies.Attrs(r.Id, new SftpAttributes { Size = told, Permissions = 0x81a4 }))
+            : null;
+        string local = Path.Combine(_dir, "down.bin");
+
+        var ex = Assert.ThrowsAsync<TransferException>(() => _sftp.DownloadFileAsync("/down.bin", local, WithTemporaryName(true)).WaitAsync(Hang));
+
+        Assert.That(ex!.Message, Does.Contain("grew while it was being downloaded"));
+        Assert.That(File.Exists(local), Is.False);
+        Assert.That(_server.Count(SftpPacketType.Close), Is.EqualTo(1), "the handle is closed all the same");
+    }
+
+    /// <summary>
+    /// The READ past the end that proves the file did not grow and the CLOSE go out together: the server here answers
+    /// that READ only once the CLOSE has arrived, so a client that waited for the answer before closing would hang.
+    /// </summary>
+    [Test]
+    public async Task Download_EndOfFileProbeAndClose_GoOutInOneFlight()
+    {
+        byte[] data = Pattern(4 * Chunk + 7);
+        _server.Files["/down.bin"] = data;
+        uint? probe = null;
+        _server.Intercept = (r, n) =>
+        {
+            if (r.Type == SftpPacketType.Read && r.Offset == (ulong)data.Length)
+            {
+                probe = r.Id;
+                return ScriptedAction.Ignore;
+            }
+
+            if (r.Type == SftpPacketType.Close && probe is uint id)
+            {
+                return ScriptedAction.Send([.. SftpReplies.Status(id, SftpStatusCode.Eof), .. SftpReplies.Ok(r.Id)]);
+            }
+
+            return null;
+        };
+        string local = Path.Combine(_dir, "down.bin");
+
+        await _sftp.DownloadFileAsync("/down.bin", local, Options).WaitAsync(Hang);
+
+        Assert.That(File.ReadAllBytes(local), Is.EqualTo(data));
+        Assert.That(probe, Is.Not.Null, "the probe was sent");
+    }
+
     [Test]
     public async Task Download_WithRepliesReversed_GetsTheRightBytes()
     {
