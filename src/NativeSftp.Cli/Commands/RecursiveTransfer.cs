@@ -9,12 +9,25 @@ namespace NativeSftp.Cli.Commands;
 
 /// <summary>
 /// put -r and get -r: walk the tree on one session, create the directories, then send every regular file through
-/// the resilient engine exactly as a single put/get would (verified, temporary name + rename, retried and resumed),
-/// all on one more connection while it works (a failed attempt reconnects). The first file that fails stops the copy: the files after it are not tried, and the error
+/// the resilient engine exactly as a single put/get would (verified, temporary name + rename, retried and resumed).
+/// Files go in name order. A large file goes alone, with its progress shown; a run of small files (up to
+/// <see cref="SmallFileBytes"/>) goes <c>--parallel</c> at a time, each worker on a connection of its own that it
+/// keeps while it works (a failed attempt reconnects): for a small file the round trips (open, write, close, rename,
+/// verify: about seven) cost far more than its bytes, and on a 50 ms path 20 files of 20 KB took 7.9 s one by one.
+/// The first file that fails stops the copy: nothing new is started, what is in flight finishes, and the error
 /// names the file and how far the copy got, so a rerun (with --resume) picks up honestly.
 /// </summary>
 internal static class RecursiveTransfer
 {
+    /// <summary>Small files at once, by default: enough to hide a long round trip, few enough for any server's limits.</summary>
+    public const int DefaultParallel = 4;
+
+    /// <summary>Each worker is a connection: OpenSSH's MaxStartups starts refusing unauthenticated ones past 10.</summary>
+    public const int MaxParallel = 8;
+
+    /// <summary>Files up to this size go several at a time; larger ones fill the pipe by themselves.</summary>
+    public const long SmallFileBytes = 1024 * 1024;
+
     public static async Task<int> PutAsync(TransferSetup setup, string localRoot, RemoteUrl url, CliContext context, CancellationToken ct)
     {
         string remoteRoot;
@@ -42,9 +55,7 @@ internal static class RecursiveTransfer
             }
         }
 
-        // One connection for all the files while it works (a failed attempt reconnects, as for a single file).
-        await using var reuse = new ReusableSftpSession(setup.Connection);
-        return await CopyFilesAsync(setup, "put", localRoot, remoteRoot, tree, context, (file, local, remote, renderer, token) =>
+        return await CopyFilesAsync(setup, "put", localRoot, remoteRoot, tree, context, (reuse, local, remote, renderer, token) =>
             SftpTransfer.UploadAsync(reuse, local, remote, setup.Transfer, renderer, token), ct).ConfigureAwait(false);
     }
 
@@ -80,64 +91,173 @@ internal static class RecursiveTransfer
             Directory.CreateDirectory(LocalPath(localRoot, dir));
         }
 
-        await using var reuse = new ReusableSftpSession(setup.Connection);
-        return await CopyFilesAsync(setup, "get", localRoot, remoteRoot, tree, context, (file, local, remote, renderer, token) =>
+        return await CopyFilesAsync(setup, "get", localRoot, remoteRoot, tree, context, (reuse, local, remote, renderer, token) =>
             SftpTransfer.DownloadAsync(reuse, remote, local, setup.Transfer, renderer, token), ct).ConfigureAwait(false);
     }
 
-    private delegate Task<TransferResult> FileRun(string relative, string local, string remote, IProgress<TransferProgress> progress, CancellationToken ct);
+    private delegate Task<TransferResult> FileRun(ReusableSftpSession session, string local, string remote, IProgress<TransferProgress> progress, CancellationToken ct);
 
     private static async Task<int> CopyFilesAsync(TransferSetup setup, string label, string localRoot, string remoteRoot, TransferTree tree,
         CliContext context, FileRun run, CancellationToken ct)
     {
-        var results = new List<TransferResult>(tree.Files.Count);
-        var summary = new RecursiveTransferJson(label, localRoot, remoteRoot, tree);
-        for (int i = 0; i < tree.Files.Count; i++)
+        int count = tree.Files.Count;
+        var copy = new TreeCopy(setup, label, localRoot, remoteRoot, tree, context, run);
+        // One connection per worker, each kept for all its files while it works; the first also takes the large files.
+        var sessions = new ReusableSftpSession[Math.Max(1, Math.Min(setup.Parallel, count))];
+        for (int w = 0; w < sessions.Length; w++)
         {
-            string file = tree.Files[i];
+            sessions[w] = new ReusableSftpSession(setup.Connection);
+        }
+
+        try
+        {
+            for (int i = 0; i < count && !copy.Stopped;)
+            {
+                int end = i;
+                while (end < count && copy.IsSmall(end))
+                {
+                    end++;
+                }
+
+                if (end - i >= 2 && sessions.Length > 1)
+                {
+                    await copy.RunSmallFilesAsync(i, end, sessions, ct).ConfigureAwait(false);
+                    i = end;
+                }
+                else
+                {
+                    await copy.RunOneAsync(i, sessions[0], showProgress: true, ct).ConfigureAwait(false);
+                    i++;
+                }
+            }
+        }
+        finally
+        {
+            foreach (var session in sessions)
+            {
+                await session.DisposeAsync().ConfigureAwait(false);
+            }
+        }
+
+        var results = copy.Results;
+        if (copy.Failure is { } failure)
+        {
+            // The error itself goes through ErrorReporter (and so sets the exit code); this line says where the
+            // copy stopped, which the error alone cannot.
+            string file = tree.Files[failure.Index];
+            await context.Error.WriteLineAsync(
+                $"nsftp: {label} -r stopped at {file} ({results.Count} of {count} files done; the rest were not tried)").ConfigureAwait(false);
+            if (context.Json)
+            {
+                var summary = new RecursiveTransferJson(label, localRoot, remoteRoot, tree);
+                await context.Output.WriteLineAsync(summary.ToJson(results, (LocalPath(localRoot, file), TreeWalker.Join(remoteRoot, file), failure.Error))).ConfigureAwait(false);
+            }
+
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(failure.Error);
+        }
+
+        if (context.Json)
+        {
+            await context.Output.WriteLineAsync(new RecursiveTransferJson(label, localRoot, remoteRoot, tree).ToJson(results, null)).ConfigureAwait(false);
+        }
+        else
+        {
+            await context.Error.WriteLineAsync(
+                $"nsftp: {label} -r {localRoot} {(label == "put" ? "->" : "<-")} {remoteRoot}: {count} files, {tree.Directories.Count} directories, {tree.Skipped.Count} skipped")
+                .ConfigureAwait(false);
+        }
+
+        return ExitCodes.Success;
+    }
+
+    /// <summary>
+    /// The files of one recursive copy: their results in name order, the first failure (by name order, when several
+    /// files fail at once), and the one lock under which workers write their lines.
+    /// </summary>
+    private sealed class TreeCopy(TransferSetup setup, string label, string localRoot, string remoteRoot, TransferTree tree, CliContext context, FileRun run)
+    {
+        private readonly TransferResult?[] _results = new TransferResult?[tree.Files.Count];
+        private readonly object _gate = new();
+        private volatile bool _stopped;
+
+        public bool Stopped => _stopped;
+
+        public (int Index, Exception Error)? Failure { get; private set; }
+
+        public List<TransferResult> Results => [.. _results.OfType<TransferResult>()];
+
+        /// <summary>Small by what the walk saw; a file whose size the server did not list counts as large.</summary>
+        public bool IsSmall(int index) => tree.FileSizes.TryGetValue(tree.Files[index], out long size) && size <= SmallFileBytes;
+
+        /// <summary>Files [start, end) by <paramref name="sessions"/>.Length workers, each on its own connection.</summary>
+        public async Task RunSmallFilesAsync(int start, int end, ReusableSftpSession[] sessions, CancellationToken ct)
+        {
+            int next = start - 1;
+            var workers = new Task[sessions.Length];
+            for (int w = 0; w < sessions.Length; w++)
+            {
+                var session = sessions[w];
+                workers[w] = Task.Run(async () =>
+                {
+                    int i;
+                    while (!_stopped && (i = Interlocked.Increment(ref next)) < end)
+                    {
+                        await RunOneAsync(i, session, showProgress: false, ct).ConfigureAwait(false);
+                    }
+                }, CancellationToken.None);
+            }
+
+            await Task.WhenAll(workers).ConfigureAwait(false);
+        }
+
+        public async Task RunOneAsync(int index, ReusableSftpSession session, bool showProgress, CancellationToken ct)
+        {
+            string file = tree.Files[index];
             string local = LocalPath(localRoot, file);
             string remote = TreeWalker.Join(remoteRoot, file);
             try
             {
                 TransferResult result;
-                using (var renderer = setup.NewRenderer($"{label} {file}", context))
+                // A small file is over before a progress line would say anything; its summary line follows.
+                using (var renderer = showProgress ? setup.NewRenderer($"{label} {file}", context) : new ProgressRenderer(ProgressMode.None, label, context.Error, false))
                 {
-                    result = await run(file, local, remote, renderer, ct).ConfigureAwait(false);
+                    result = await run(session, local, remote, renderer, ct).ConfigureAwait(false);
                 }
 
-                results.Add(result);
-                if (!context.Json)
+                lock (_gate)
                 {
-                    await context.Error.WriteLineAsync(TransferSetup.Summary(label, result)).ConfigureAwait(false);
+                    _results[index] = result;
+                    if (!context.Json)
+                    {
+                        context.Error.WriteLine(TransferSetup.Summary(label, result));
+                    }
                 }
             }
             catch (Exception e) when (e is not UsageException)
             {
-                // The error itself goes through ErrorReporter (and so sets the exit code); this line says where the
-                // copy stopped, which the error alone cannot.
-                await context.Error.WriteLineAsync(
-                    $"nsftp: {label} -r stopped at {file} ({i} of {tree.Files.Count} files done; the rest were not tried)").ConfigureAwait(false);
-                if (context.Json)
+                lock (_gate)
                 {
-                    await context.Output.WriteLineAsync(summary.ToJson(results, (local, remote, e))).ConfigureAwait(false);
-                }
+                    _stopped = true;
+                    if (Failure is not { } first || index < first.Index)
+                    {
+                        if (Failure is { } later)
+                        {
+                            Report(later);
+                        }
 
-                throw;
+                        Failure = (index, e);
+                    }
+                    else
+                    {
+                        Report((index, e));
+                    }
+                }
             }
         }
 
-        if (context.Json)
-        {
-            await context.Output.WriteLineAsync(summary.ToJson(results, null)).ConfigureAwait(false);
-        }
-        else
-        {
-            await context.Error.WriteLineAsync(
-                $"nsftp: {label} -r {localRoot} {(label == "put" ? "->" : "<-")} {remoteRoot}: {tree.Files.Count} files, {tree.Directories.Count} directories, {tree.Skipped.Count} skipped")
-                .ConfigureAwait(false);
-        }
-
-        return ExitCodes.Success;
+        /// <summary>A failure beside the one the copy stops with: said, not dropped.</summary>
+        private void Report((int Index, Exception Error) failure) =>
+            context.Error.WriteLine($"nsftp: {label} {tree.Files[failure.Index]} also failed: {failure.Error.Message}");
     }
 
     /// <summary>Makes sure a remote directory exists: an existing directory is fine, anything else in its place is an error.</summary>

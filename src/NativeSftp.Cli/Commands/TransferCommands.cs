@@ -19,11 +19,12 @@ public sealed class TransferCommandOptions
     public Option<int> Retries { get; } = new("--retries") { Description = "Reconnect and resume this many times after a retryable failure.", DefaultValueFactory = _ => 5, HelpName = "N" };
     public Option<int> StallTimeout { get; } = new("--stall-timeout") { Description = "End an attempt after this many seconds without acknowledged progress.", DefaultValueFactory = _ => 60, HelpName = "SECONDS" };
     public Option<string> Progress { get; } = new("--progress") { Description = "auto (a bar on a terminal, plain lines otherwise), bar, plain or none.", DefaultValueFactory = _ => "auto", HelpName = "MODE" };
-    public Option<bool> Recursive { get; } = new("--recursive", "-r") { Description = "Copy a directory tree: every regular file verified like a single file; symbolic links skipped; stops at the first failure." };
+    public Option<bool> Recursive { get; } = new("--recursive", "-r") { Description = "Copy a directory tree: every regular file verified like a single file; symbolic links skipped; at the first failure nothing new starts." };
+    public Option<int> Parallel { get; } = new("--parallel") { Description = "With -r: small files (up to 1 MiB) this many at a time, each on its own connection; larger files one at a time, with progress.", DefaultValueFactory = _ => RecursiveTransfer.DefaultParallel, HelpName = "N" };
 
     public void AddTo(Command command)
     {
-        foreach (Option o in new Option[] { Verify, Resume, InPlace, NoFsync, Requests, ChunkSize, Segments, Retries, StallTimeout, Progress, Recursive })
+        foreach (Option o in new Option[] { Verify, Resume, InPlace, NoFsync, Requests, ChunkSize, Segments, Retries, StallTimeout, Progress, Recursive, Parallel })
         {
             command.Add(o);
         }

@@ -17,13 +17,17 @@ internal sealed class TransferSetup : IDisposable
 {
     private readonly ProtocolTraceWriter? _trace;
 
-    private TransferSetup(TransferOptions transfer, ProgressMode progress, SshClientOptions connection, ProtocolTraceWriter? trace)
+    private TransferSetup(TransferOptions transfer, ProgressMode progress, SshClientOptions connection, ProtocolTraceWriter? trace, int parallel)
     {
         Transfer = transfer;
         Progress = progress;
         Connection = connection;
         _trace = trace;
+        Parallel = parallel;
     }
+
+    /// <summary>--parallel: small files of a recursive transfer in flight at once, each on its own connection.</summary>
+    public int Parallel { get; }
 
     public TransferOptions Transfer { get; }
     public ProgressMode Progress { get; }
@@ -33,6 +37,11 @@ internal sealed class TransferSetup : IDisposable
     {
         // Bind (and so validate) the options before anything touches the network: a bad value is exit 2, never 3.
         TransferOptions transfer = topts.Bind(parse);
+        int parallel = parse.GetValue(topts.Parallel);
+        if (parallel is < 1 or > RecursiveTransfer.MaxParallel)
+        {
+            throw new UsageException($"--parallel must be between 1 and {RecursiveTransfer.MaxParallel}");
+        }
         var mode = ProgressRenderer.ParseMode(parse.GetValue(topts.Progress) ?? "auto");
         ResolvedTarget target = ClientOptionsBuilder.Resolve(url, args, context.Environment);
         foreach (string note in target.Notes)
@@ -43,7 +52,7 @@ internal sealed class TransferSetup : IDisposable
         ProtocolTraceWriter? trace = args.TraceFile is { } traceFile ? ProtocolTraceWriter.ToFile(context.Environment.ExpandHome(traceFile)) : null;
         try
         {
-            return new TransferSetup(transfer, mode, ClientOptionsBuilder.Build(target, args, context.Environment, trace), trace);
+            return new TransferSetup(transfer, mode, ClientOptionsBuilder.Build(target, args, context.Environment, trace), trace, parallel);
         }
         catch
         {

@@ -11,6 +11,9 @@ internal sealed class TransferTree
 {
     public List<string> Directories { get; } = [];
     public List<string> Files { get; } = [];
+
+    /// <summary>Each file's size as the walk saw it (absent when a remote listing did not say).</summary>
+    public Dictionary<string, long> FileSizes { get; } = new(StringComparer.Ordinal);
     public List<(string Path, string Reason)> Skipped { get; } = [];
 
     public int Count => Directories.Count + Files.Count + Skipped.Count;
@@ -65,6 +68,7 @@ internal static class TreeWalker
             else if (IsLocalRegularFile(child))
             {
                 tree.Files.Add(path);
+                tree.FileSizes[path] = ((FileInfo)child).Length;
             }
             else
             {
@@ -130,6 +134,10 @@ internal static class TreeWalker
             else if (attributes.IsRegularFile)
             {
                 tree.Files.Add(path);
+                if (attributes.Size is ulong size && size <= long.MaxValue)
+                {
+                    tree.FileSizes[path] = (long)size;
+                }
             }
             else
             {

@@ -105,12 +105,12 @@ public sealed class RecursiveTransferTests
     }
 
     [Test]
-    public async Task PutR_StopsAtTheFirstFailingFile_NamesIt_AndTriesNoMore()
+    public async Task PutR_OneAtATime_StopsAtTheFirstFailingFile_NamesIt_AndTriesNoMore()
     {
         // A directory where a file must go: the final rename onto it fails, an honest server-side refusal.
         Directory.CreateDirectory(Path.Combine(_remote, "t", "a", "one.txt"));
 
-        var run = await _home.RunAsync("put", "-r", "--json", "--progress", "none", _tree, _home.Url(_remote + "/t"));
+        var run = await _home.RunAsync("put", "-r", "--parallel", "1", "--json", "--progress", "none", _tree, _home.Url(_remote + "/t"));
 
         Assert.That(run.ExitCode, Is.EqualTo(4), run.ToString());
         Assert.That(run.StandardError, Does.Contain("stopped at a/one.txt (2 of 4 files done"), run.ToString());
@@ -119,6 +119,93 @@ public sealed class RecursiveTransferTests
         Assert.That(doc.RootElement.GetProperty("failed").GetProperty("remote").GetString(), Is.EqualTo(_remote + "/t/a/one.txt"));
         Assert.That(doc.RootElement.GetProperty("files").GetArrayLength(), Is.EqualTo(2));
         Assert.That(File.Exists(Path.Combine(_remote, "t", "top.txt")), Is.False, "files after the failure are not tried");
+    }
+
+    /// <summary>
+    /// Small files several at a time (the default): the failure still names the first failing file and the copy
+    /// starts nothing after it; files already in flight finish, each verified and renamed or not there at all.
+    /// </summary>
+    [Test]
+    public async Task PutR_InParallel_AFailureNamesTheFile_AndLeavesEveryOtherFileWholeOrAbsent()
+    {
+        Directory.CreateDirectory(Path.Combine(_remote, "t", "a", "one.txt"));
+
+        var run = await _home.RunAsync("put", "-r", "--parallel", "4", "--json", "--progress", "none", _tree, _home.Url(_remote + "/t"));
+
+        Assert.That(run.ExitCode, Is.EqualTo(4), run.ToString());
+        Assert.That(run.StandardError, Does.Contain("stopped at a/one.txt ("), run.ToString());
+        using var doc = JsonDocument.Parse(run.StandardOutput);
+        Assert.That(doc.RootElement.GetProperty("complete").GetBoolean(), Is.False);
+        Assert.That(doc.RootElement.GetProperty("failed").GetProperty("remote").GetString(), Is.EqualTo(_remote + "/t/a/one.txt"));
+        var done = doc.RootElement.GetProperty("files").EnumerateArray().Select(f => f.GetProperty("remote").GetString()!).ToList();
+        Assert.That(done, Is.Ordered.Using<string>(StringComparer.Ordinal), "results in name order, whatever order they finished in");
+        foreach (var (path, content) in Files.Where(f => f.Key != "a/one.txt"))
+        {
+            string remote = Path.Combine(_remote, "t", path);
+            if (done.Contains(_remote + "/t/" + path))
+            {
+                Assert.That(File.ReadAllText(remote), Is.EqualTo(content), path);
+            }
+            else
+            {
+                Assert.That(File.Exists(remote), Is.False, $"{path} was not reported done, so it must not be there");
+            }
+        }
+
+        Assert.That(Directory.GetFiles(Path.Combine(_remote, "t"), "*.nsftp-part", SearchOption.AllDirectories), Is.Empty, "no partial left behind");
+    }
+
+    [Test]
+    public async Task PutRThenGetR_ManySmallFilesInParallel_AreByteIdentical([Values(1, 3, 8)] int parallel)
+    {
+        string many = Path.Combine(_home.Directory, "many");
+        var contents = new Dictionary<string, byte[]>();
+        for (int i = 0; i < 17; i++)
+        {
+            // Mostly small, with two large files (over 1 MiB) between them, which go one at a time.
+            string name = $"d{i % 3}/f{i:D2}.bin";
+            byte[] data = new byte[i is 5 or 11 ? (1 << 20) + 3 * i : 1000 * i];
+            Random.Shared.NextBytes(data);
+            contents[name] = data;
+            Directory.CreateDirectory(Path.GetDirectoryName(Path.Combine(many, name))!);
+            File.WriteAllBytes(Path.Combine(many, name), data);
+        }
+
+        string trace = Path.Combine(_home.Directory, "put.trace");
+        var put = await _home.RunAsync("put", "-r", "--parallel", parallel.ToString(System.Globalization.CultureInfo.InvariantCulture), "--progress", "none", "--trace", trace, many, _home.Url(_remote + "/m"));
+        string back = Path.Combine(_home.Directory, "back-many");
+        var get = await _home.RunAsync("get", "-r", "--parallel", parallel.ToString(System.Globalization.CultureInfo.InvariantCulture), "--progress", "none", _home.Url(_remote + "/m"), back);
+
+        Assert.That(put.ExitCode, Is.Zero, put.ToString());
+        Assert.That(get.ExitCode, Is.Zero, get.ToString());
+        Assert.That(put.StandardError, Does.Contain("17 files, 3 directories"), put.ToString());
+        foreach (var (name, data) in contents)
+        {
+            Assert.That(File.ReadAllBytes(Path.Combine(_remote, "m", name)), Is.EqualTo(data), "uploaded " + name);
+            Assert.That(File.ReadAllBytes(Path.Combine(back, name)), Is.EqualTo(data), "downloaded " + name);
+        }
+
+        Assert.That(Directory.GetFiles(back, "*", SearchOption.AllDirectories), Has.Length.EqualTo(contents.Count), "no temporary files left");
+
+        // Every connection starts with our KEXINIT: one for the walk, then one per worker that got a file.
+        int connections = File.ReadLines(trace).Count(l => l.Contains(" send kex=0 ", StringComparison.Ordinal) && l.EndsWith(" KEXINIT", StringComparison.Ordinal));
+        if (parallel == 1)
+        {
+            Assert.That(connections, Is.EqualTo(2), "one connection for the walk, one for every file");
+        }
+        else
+        {
+            Assert.That(connections, Is.InRange(3, 1 + parallel), "small files went on several connections at once");
+        }
+    }
+
+    [TestCase("0")]
+    [TestCase("9")]
+    public async Task Parallel_OutOfRange_IsAUsageError(string value)
+    {
+        var run = await _home.RunAsync("put", "-r", "--parallel", value, _tree, _home.Url(_remote + "/x"));
+        Assert.That(run.ExitCode, Is.EqualTo(2), run.ToString());
+        Assert.That(run.StandardError, Does.Contain("--parallel must be between 1 and 8"));
     }
 
     [Test]
