@@ -255,9 +255,17 @@ internal static class RecursiveTransfer
             }
         }
 
-        /// <summary>A failure beside the one the copy stops with: said, not dropped.</summary>
-        private void Report((int Index, Exception Error) failure) =>
-            context.Error.WriteLine($"nsftp: {label} {tree.Files[failure.Index]} also failed: {failure.Error.Message}");
+        /// <summary>
+        /// A failure beside the one the copy stops with: said, not dropped. Files cancelled with the whole copy
+        /// (Ctrl+C) are not listed one by one: the cancellation is the one message.
+        /// </summary>
+        private void Report((int Index, Exception Error) failure)
+        {
+            if (failure.Error is not OperationCanceledException)
+            {
+                context.Error.WriteLine($"nsftp: {label} {tree.Files[failure.Index]} also failed: {failure.Error.Message}");
+            }
+        }
     }
 
     /// <summary>Makes sure a remote directory exists: an existing directory is fine, anything else in its place is an error.</summary>
