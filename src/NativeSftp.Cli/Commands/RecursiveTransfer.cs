@@ -145,8 +145,9 @@ internal static class RecursiveTransfer
             // The error itself goes through ErrorReporter (and so sets the exit code); this line says where the
             // copy stopped, which the error alone cannot.
             string file = tree.Files[failure.Index];
+            string others = copy.FailedCount > 1 ? $", {copy.FailedCount - 1} more failed (above)" : "";
             await context.Error.WriteLineAsync(
-                $"nsftp: {label} -r stopped at {file} ({results.Count} of {count} files done; the rest were not tried)").ConfigureAwait(false);
+                $"nsftp: {label} -r stopped at {file} ({results.Count} of {count} files done{others}; the rest were not tried)").ConfigureAwait(false);
             if (context.Json)
             {
                 var summary = new RecursiveTransferJson(label, localRoot, remoteRoot, tree);
@@ -184,6 +185,9 @@ internal static class RecursiveTransfer
 
         public (int Index, Exception Error)? Failure { get; private set; }
 
+        /// <summary>Files that failed (in parallel, more than one may).</summary>
+        public int FailedCount { get; private set; }
+
         public List<TransferResult> Results => [.. _results.OfType<TransferResult>()];
 
         /// <summary>Small by what the walk saw; a file whose size the server did not list counts as large.</summary>
@@ -200,7 +204,8 @@ internal static class RecursiveTransfer
                 workers[w] = Task.Run(async () =>
                 {
                     int i;
-                    while (!_stopped && (i = Interlocked.Increment(ref next)) < end)
+                    // Claimed, then checked: a file claimed just as another failed is not started either.
+                    while ((i = Interlocked.Increment(ref next)) < end && !_stopped)
                     {
                         await RunOneAsync(i, session, showProgress: false, ct).ConfigureAwait(false);
                     }
@@ -238,6 +243,7 @@ internal static class RecursiveTransfer
                 lock (_gate)
                 {
                     _stopped = true;
+                    FailedCount++;
                     if (Failure is not { } first || index < first.Index)
                     {
                         if (Failure is { } later)

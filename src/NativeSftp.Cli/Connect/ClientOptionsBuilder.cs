@@ -91,7 +91,7 @@ public static class ClientOptionsBuilder
             KeepAliveInterval = args.KeepAliveInterval,
             KeepAliveCountMax = args.KeepAliveCountMax,
             Tracer = tracer,
-            PassphraseProvider = path => PassphraseFor(path, env),
+            PassphraseProvider = OncePerKey(path => PassphraseFor(path, env)),
         };
         if (args.ConnectTimeout is { } timeout)
         {
@@ -113,6 +113,31 @@ public static class ClientOptionsBuilder
         }
 
         return options;
+    }
+
+    /// <summary>
+    /// One question per key file for the whole command, however many connections it makes (put -r's workers connect
+    /// at the same time): the first connection to need the key asks, the others wait for that answer instead of
+    /// prompting over each other on the same terminal. The answer is kept for the life of the command, as ssh keeps
+    /// a decrypted key for its session.
+    /// </summary>
+    public static Func<string, string?> OncePerKey(Func<string, string?> ask)
+    {
+        var answers = new Dictionary<string, string?>(StringComparer.Ordinal);
+        var gate = new object();
+        return path =>
+        {
+            lock (gate)
+            {
+                if (!answers.TryGetValue(path, out string? answer))
+                {
+                    answer = ask(path);
+                    answers[path] = answer;
+                }
+
+                return answer;
+            }
+        };
     }
 
     /// <summary>NSFTP_PASSPHRASE, else a no-echo prompt when a person is at the terminal, else none (the key is skipped
