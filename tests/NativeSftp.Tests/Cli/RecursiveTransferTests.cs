@@ -224,6 +224,55 @@ public sealed class RecursiveTransferTests
         Assert.That(File.ReadLines(trace).Count(l => l.Contains("USERAUTH_SUCCESS", StringComparison.Ordinal)), Is.GreaterThanOrEqualTo(3));
     }
 
+    /// <summary>
+    /// Directories are made a level at a time, all of a level together: every level must exist before the next, and
+    /// a second run over the same tree makes none (-v lists each MKDIR).
+    /// </summary>
+    [Test]
+    public async Task PutR_AWideDeepTree_CreatesEveryDirectory_AndASecondRunCreatesNone()
+    {
+        string wide = Path.Combine(_home.Directory, "wide");
+        var dirs = new List<string>();
+        for (int i = 0; i < 5; i++)
+        {
+            for (int j = 0; j < 4; j++)
+            {
+                string leaf = $"d{i}/e{j}/f";
+                Directory.CreateDirectory(Path.Combine(wide, leaf));
+                dirs.AddRange([$"d{i}", $"d{i}/e{j}", leaf]);
+            }
+
+            File.WriteAllText(Path.Combine(wide, $"d{i}", "x.txt"), $"file {i}");
+        }
+
+        var first = await _home.RunAsync("put", "-r", "-v", "--progress", "none", wide, _home.Url(_remote + "/w"));
+        var second = await _home.RunAsync("put", "-r", "-v", "--progress", "none", wide, _home.Url(_remote + "/w"));
+
+        Assert.That(first.ExitCode, Is.Zero, first.ToString());
+        foreach (string dir in dirs.Distinct())
+        {
+            Assert.That(Directory.Exists(Path.Combine(_remote, "w", dir)), Is.True, dir);
+        }
+
+        Assert.That(first.StandardError.Split('\n').Count(l => l.Contains("mkdir ", StringComparison.Ordinal)), Is.EqualTo(dirs.Distinct().Count() + 1), first.ToString());
+        Assert.That(second.ExitCode, Is.Zero, second.ToString());
+        Assert.That(second.StandardError, Does.Not.Contain("mkdir "), "everything exists already");
+        Assert.That(File.ReadAllText(Path.Combine(_remote, "w", "d3", "x.txt")), Is.EqualTo("file 3"));
+    }
+
+    [Test]
+    public async Task PutR_AFileWhereADirectoryMustGo_FailsNamingIt()
+    {
+        Directory.CreateDirectory(Path.Combine(_remote, "t"));
+        File.WriteAllText(Path.Combine(_remote, "t", "a"), "in the way");
+
+        var run = await _home.RunAsync("put", "-r", "--progress", "none", _tree, _home.Url(_remote + "/t"));
+
+        Assert.That(run.ExitCode, Is.EqualTo(4), run.ToString());
+        Assert.That(run.StandardError, Does.Contain(_remote + "/t/a exists on the server and is not a directory"), run.ToString());
+        Assert.That(File.ReadAllText(Path.Combine(_remote, "t", "a")), Is.EqualTo("in the way"), "left as it was");
+    }
+
     [TestCase("0")]
     [TestCase("9")]
     public async Task Parallel_OutOfRange_IsAUsageError(string value)
