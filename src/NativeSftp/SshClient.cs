@@ -44,7 +44,8 @@ public sealed class SshClient : IAsyncDisposable
             RekeyBytes = options.RekeyBytes,
             RekeyInterval = options.RekeyInterval,
             TimeProvider = options.TimeProvider,
-            Tracer = options.Tracer,
+            // One trace may serve several connections: each gets its own number where the tracer can tell them apart.
+            Tracer = options.Tracer is Diagnostics.IConnectionTracer multi ? multi.ForConnection() : options.Tracer,
         };
         if (options.KeyExchangeAlgorithms is { } kex)
         {

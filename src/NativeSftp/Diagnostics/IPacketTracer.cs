@@ -20,3 +20,14 @@ public interface IPacketTracer
     /// <param name="keyExchanges">Completed key exchanges so far (to place the packet relative to re-keys).</param>
     void OnPacket(PacketDirection direction, ReadOnlySpan<byte> payload, int wireLength, int keyExchanges);
 }
+
+/// <summary>
+/// A tracer that tells connections apart. <see cref="SshClient.ConnectAsync"/> asks it for a view per connection, so a
+/// command that opens several (segments on separate connections, put -r's workers, reconnects) writes lines that
+/// say which connection each packet belongs to.
+/// </summary>
+public interface IConnectionTracer : IPacketTracer
+{
+    /// <summary>A tracer for one more connection: its packets are marked with a number unique in this trace.</summary>
+    IPacketTracer ForConnection();
+}

@@ -12,7 +12,7 @@ namespace NativeSftp.Diagnostics;
 /// password or signature), key-exchange messages their name (not public values or algorithm lists).
 /// Thread-safe: the send and receive paths call it concurrently; each line is written under one lock.
 /// </summary>
-public sealed class ProtocolTraceWriter : IPacketTracer, IDisposable
+public sealed class ProtocolTraceWriter : IConnectionTracer, IDisposable
 {
     /// <summary>A header name we print (channel type, request, method) is cut to this many characters, so a hostile
     /// peer cannot make one trace line arbitrarily long; OpenSSH's own names are under 40 (RFC 4250 §4.6.1 caps
@@ -28,6 +28,7 @@ public sealed class ProtocolTraceWriter : IPacketTracer, IDisposable
     private readonly TimeProvider _time;
     private readonly Lock _lock = new();
     private bool _disposed;
+    private int _connections;
 
     public ProtocolTraceWriter(TextWriter writer, bool ownsWriter = false, TimeProvider? time = null)
     {
@@ -44,11 +45,26 @@ public sealed class ProtocolTraceWriter : IPacketTracer, IDisposable
         return new ProtocolTraceWriter(new StreamWriter(stream, new UTF8Encoding(false)), ownsWriter: true, time);
     }
 
-    public void OnPacket(PacketDirection direction, ReadOnlySpan<byte> payload, int wireLength, int keyExchanges)
+    public void OnPacket(PacketDirection direction, ReadOnlySpan<byte> payload, int wireLength, int keyExchanges) =>
+        Write(0, direction, payload, wireLength, keyExchanges);
+
+    /// <summary>
+    /// A view for one connection: its lines carry <c>conn=N</c> after the time (N from 1, in the order connections
+    /// start), so the packets of several connections in one trace can be told apart.
+    /// </summary>
+    public IPacketTracer ForConnection() => new ConnectionView(this, Interlocked.Increment(ref _connections));
+
+    private void Write(int connection, PacketDirection direction, ReadOnlySpan<byte> payload, int wireLength, int keyExchanges)
     {
         Span<char> line = stackalloc char[LineBufferChars];
         var w = new LineBuilder(line);
         w.Time(_time.GetUtcNow());
+        if (connection > 0)
+        {
+            w.Text(" conn=");
+            w.Number(connection);
+        }
+
         w.Text(direction == PacketDirection.Sent ? " send" : " recv");
         w.Text(" kex=");
         w.Number(keyExchanges);
@@ -74,6 +90,12 @@ public sealed class ProtocolTraceWriter : IPacketTracer, IDisposable
 
             _writer.WriteLine(w.Written);
         }
+    }
+
+    private sealed class ConnectionView(ProtocolTraceWriter writer, int connection) : IPacketTracer
+    {
+        public void OnPacket(PacketDirection direction, ReadOnlySpan<byte> payload, int wireLength, int keyExchanges) =>
+            writer.Write(connection, direction, payload, wireLength, keyExchanges);
     }
 
     public void Flush()

@@ -56,6 +56,26 @@ public sealed class ProtocolTraceWriterTests
     }
 
     [Test]
+    public void PerConnectionViews_NumberTheirLines_InTheOrderTheyWereMade()
+    {
+        byte[] payload = Message(94, 0u, "x");
+        string text = Trace(t =>
+        {
+            IPacketTracer first = t.ForConnection(), second = t.ForConnection();
+            second.OnPacket(PacketDirection.Received, payload, 48, 1);
+            first.OnPacket(PacketDirection.Sent, payload, 48, 1);
+            t.OnPacket(PacketDirection.Sent, payload, 48, 1);
+        });
+
+        Assert.That(text.Split(Environment.NewLine, StringSplitOptions.RemoveEmptyEntries), Is.EqualTo(new[]
+        {
+            "2025-01-02T00:00:00.000000Z conn=2 recv kex=1 wire=48 CHANNEL_DATA channel=0 data=1",
+            "2025-01-02T00:00:00.000000Z conn=1 send kex=1 wire=48 CHANNEL_DATA channel=0 data=1",
+            "2025-01-02T00:00:00.000000Z send kex=1 wire=48 CHANNEL_DATA channel=0 data=1",
+        }));
+    }
+
+    [Test]
     public void UserauthRequest_ShowsTheMethodOnly()
     {
         byte[] payload = Message(50, "alice", "ssh-connection", "password", false, "hunter2");

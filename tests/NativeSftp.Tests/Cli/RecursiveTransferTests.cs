@@ -192,6 +192,9 @@ public sealed class RecursiveTransferTests
         foreach (string t in new[] { trace, getTrace })
         {
             int connections = File.ReadLines(t).Count(l => l.Contains(" send kex=0 ", StringComparison.Ordinal) && l.EndsWith(" KEXINIT", StringComparison.Ordinal));
+            // Each connection's lines carry its own number, so the trace of several can be read apart.
+            int numbered = File.ReadLines(t).Select(l => System.Text.RegularExpressions.Regex.Match(l, @" conn=(\d+) ").Groups[1].Value).Where(n => n.Length > 0).Distinct().Count();
+            Assert.That(numbered, Is.EqualTo(connections), $"{Path.GetFileName(t)}: one number per connection");
             if (parallel == 1)
             {
                 Assert.That(connections, Is.EqualTo(2), $"{Path.GetFileName(t)}: one connection for the walk, one for every file");
