@@ -104,19 +104,31 @@ public sealed class RecursiveTransferTests
         Assert.That(r.GetProperty("skipped")[0].GetProperty("path").GetString(), Is.EqualTo("link.txt"));
     }
 
+    /// <summary>
+    /// put -r of the tree with a directory where a/one.txt must go (the final rename onto it fails, an honest
+    /// server-side refusal): exit 4, "stopped at a/one.txt", and the JSON says incomplete and names that file.
+    /// </summary>
+    private async Task<(NsftpRun Run, JsonDocument Json)> PutRFailingAtAOneTxtAsync(int parallel)
+    {
+        Directory.CreateDirectory(Path.Combine(_remote, "t", "a", "one.txt"));
+
+        var run = await _home.RunAsync("put", "-r", "--parallel", parallel.ToString(System.Globalization.CultureInfo.InvariantCulture), "--json", "--progress", "none", _tree, _home.Url(_remote + "/t"));
+
+        Assert.That(run.ExitCode, Is.EqualTo(4), run.ToString());
+        Assert.That(run.StandardError, Does.Contain("stopped at a/one.txt ("), run.ToString());
+        var doc = JsonDocument.Parse(run.StandardOutput);
+        Assert.That(doc.RootElement.GetProperty("complete").GetBoolean(), Is.False);
+        Assert.That(doc.RootElement.GetProperty("failed").GetProperty("remote").GetString(), Is.EqualTo(_remote + "/t/a/one.txt"));
+        return (run, doc);
+    }
+
     [Test]
     public async Task PutR_OneAtATime_StopsAtTheFirstFailingFile_NamesIt_AndTriesNoMore()
     {
-        // A directory where a file must go: the final rename onto it fails, an honest server-side refusal.
-        Directory.CreateDirectory(Path.Combine(_remote, "t", "a", "one.txt"));
+        var (run, doc) = await PutRFailingAtAOneTxtAsync(parallel: 1);
+        using var _ = doc;
 
-        var run = await _home.RunAsync("put", "-r", "--parallel", "1", "--json", "--progress", "none", _tree, _home.Url(_remote + "/t"));
-
-        Assert.That(run.ExitCode, Is.EqualTo(4), run.ToString());
         Assert.That(run.StandardError, Does.Contain("stopped at a/one.txt (2 of 4 files done"), run.ToString());
-        using var doc = JsonDocument.Parse(run.StandardOutput);
-        Assert.That(doc.RootElement.GetProperty("complete").GetBoolean(), Is.False);
-        Assert.That(doc.RootElement.GetProperty("failed").GetProperty("remote").GetString(), Is.EqualTo(_remote + "/t/a/one.txt"));
         Assert.That(doc.RootElement.GetProperty("files").GetArrayLength(), Is.EqualTo(2));
         Assert.That(File.Exists(Path.Combine(_remote, "t", "top.txt")), Is.False, "files after the failure are not tried");
     }
@@ -128,15 +140,9 @@ public sealed class RecursiveTransferTests
     [Test]
     public async Task PutR_InParallel_AFailureNamesTheFile_AndLeavesEveryOtherFileWholeOrAbsent()
     {
-        Directory.CreateDirectory(Path.Combine(_remote, "t", "a", "one.txt"));
+        var (_, doc) = await PutRFailingAtAOneTxtAsync(parallel: 4);
+        using var _ = doc;
 
-        var run = await _home.RunAsync("put", "-r", "--parallel", "4", "--json", "--progress", "none", _tree, _home.Url(_remote + "/t"));
-
-        Assert.That(run.ExitCode, Is.EqualTo(4), run.ToString());
-        Assert.That(run.StandardError, Does.Contain("stopped at a/one.txt ("), run.ToString());
-        using var doc = JsonDocument.Parse(run.StandardOutput);
-        Assert.That(doc.RootElement.GetProperty("complete").GetBoolean(), Is.False);
-        Assert.That(doc.RootElement.GetProperty("failed").GetProperty("remote").GetString(), Is.EqualTo(_remote + "/t/a/one.txt"));
         var done = doc.RootElement.GetProperty("files").EnumerateArray().Select(f => f.GetProperty("remote").GetString()!).ToList();
         Assert.That(done, Is.Ordered.Using<string>(StringComparer.Ordinal), "results in name order, whatever order they finished in");
         foreach (var (path, content) in Files.Where(f => f.Key != "a/one.txt"))

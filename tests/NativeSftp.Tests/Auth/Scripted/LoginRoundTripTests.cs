@@ -55,11 +55,7 @@ public class LoginRoundTripTests
         var options = new AuthenticationOptions("user");
         options.Keys.Add(signer);
         var login = new UserAuthClient(client, options).AuthenticateAsync(cts.Token);
-
-        await server.ReceivePacketAsync(cts.Token);
-        await server.ReceivePacketAsync(cts.Token);
-        await SendServiceAcceptAsync(server, cts.Token);
-        await SendFailureAsync(server, "publickey", partial: false, cts.Token);
+        await AnswerServiceRequestAndNoneAsync(server, cts.Token);
 
         byte[] query = await server.ReceivePacketAsync(cts.Token);
         var (method, signed, algorithm) = ReadUserauthRequest(query);
@@ -90,11 +86,7 @@ public class LoginRoundTripTests
         var options = new AuthenticationOptions("user");
         options.Keys.Add(key);
         var login = new UserAuthClient(client, options).AuthenticateAsync(cts.Token);
-
-        await server.ReceivePacketAsync(cts.Token);
-        await server.ReceivePacketAsync(cts.Token);
-        await SendServiceAcceptAsync(server, cts.Token);
-        await SendFailureAsync(server, "publickey", partial: false, cts.Token);
+        await AnswerServiceRequestAndNoneAsync(server, cts.Token);
 
         var (method, signed, algorithm) = ReadUserauthRequest(await server.ReceivePacketAsync(cts.Token));
         Assert.That((method, signed, algorithm), Is.EqualTo(("publickey", true, "rsa-sha2-512")));
@@ -124,6 +116,15 @@ public class LoginRoundTripTests
 
         bool signed = r.ReadBoolean();
         return (method, signed, r.ReadAscii());
+    }
+
+    /// <summary>Reads SERVICE_REQUEST and the "none" probe behind it, accepts the service and fails "none" (publickey allowed).</summary>
+    private static async Task AnswerServiceRequestAndNoneAsync(ScriptedSshServer server, CancellationToken ct)
+    {
+        Assert.That(new SshReader(await server.ReceivePacketAsync(ct)).ReadByte(), Is.EqualTo(MessageNumbers.ServiceRequest));
+        Assert.That(ReadUserauthRequest(await server.ReceivePacketAsync(ct)).Method, Is.EqualTo("none"));
+        await SendServiceAcceptAsync(server, ct);
+        await SendFailureAsync(server, "publickey", partial: false, ct);
     }
 
     private static Task SendServiceAcceptAsync(ScriptedSshServer server, CancellationToken ct) =>
